@@ -1,0 +1,168 @@
+//! `IntakeActor`: the only path by which an order enters the system.
+//!
+//! An order is accepted exactly when JetStream acknowledges its
+//! `ORDER.created`; only then is the HTTP 202 sent. NATS down → the publish
+//! fails fast and the caller answers 503; nothing is half-accepted (a
+//! pending idempotency claim without a publish is completed by the retry).
+
+use actix::{Actor, Addr, Context, Handler, ResponseFuture};
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+use super::idempotent;
+use crate::bridge::{BridgeError, JetStreamPublisher, JsonKv, PublishEvent};
+use crate::contracts::OrderEvent;
+use crate::domain::{IdempotencyRecord, Order, OrderId, ValidOrder};
+use crate::metrics::Metrics;
+
+/// Accept a validated order.
+#[derive(Debug, actix::Message)]
+#[rtype(result = "Result<Placement, IntakeError>")]
+pub struct PlaceOrder {
+    pub order: ValidOrder,
+    pub idempotency_key: Option<String>,
+}
+
+/// Read an order record.
+#[derive(Debug, actix::Message)]
+#[rtype(result = "Result<Option<Order>, IntakeError>")]
+pub struct GetOrder {
+    pub order_id: OrderId,
+}
+
+/// An accepted order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    pub order_id: OrderId,
+    /// `false` when an earlier request with the same Idempotency-Key
+    /// already created this order.
+    pub created: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    #[error("order store or stream unavailable: {0}")]
+    Unavailable(String),
+    #[error("Idempotency-Key was already used with a different request body")]
+    KeyReused,
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<BridgeError> for IntakeError {
+    fn from(e: BridgeError) -> Self {
+        match e.is_transient() {
+            true => Self::Unavailable(e.to_string()),
+            false => Self::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<actix::MailboxError> for IntakeError {
+    fn from(e: actix::MailboxError) -> Self {
+        Self::Unavailable(e.to_string())
+    }
+}
+
+/// Shared handles for placing orders.
+#[derive(Debug, Clone)]
+pub(super) struct IntakeDeps {
+    pub(super) orders: JsonKv<Order>,
+    pub(super) idempotency: JsonKv<IdempotencyRecord>,
+    pub(super) publisher: Addr<JetStreamPublisher>,
+    pub(super) metrics: Arc<Metrics>,
+}
+
+#[derive(Debug)]
+pub struct IntakeActor {
+    deps: IntakeDeps,
+}
+
+impl IntakeActor {
+    pub fn new(
+        orders: JsonKv<Order>,
+        idempotency: JsonKv<IdempotencyRecord>,
+        publisher: Addr<JetStreamPublisher>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Self {
+            deps: IntakeDeps {
+                orders,
+                idempotency,
+                publisher,
+                metrics,
+            },
+        }
+    }
+}
+
+impl Actor for IntakeActor {
+    type Context = Context<Self>;
+}
+
+impl Handler<PlaceOrder> for IntakeActor {
+    type Result = ResponseFuture<Result<Placement, IntakeError>>;
+
+    fn handle(&mut self, msg: PlaceOrder, _ctx: &mut Context<Self>) -> Self::Result {
+        let deps = self.deps.clone();
+        Box::pin(async move {
+            match msg.idempotency_key {
+                Some(key) => idempotent::place(&deps, msg.order, &key).await,
+                None => {
+                    let order =
+                        new_order(OrderId::generate(), msg.order, OffsetDateTime::now_utc());
+                    accept(&deps, &order).await?;
+                    Ok(Placement {
+                        order_id: order.order_id,
+                        created: true,
+                    })
+                }
+            }
+        })
+    }
+}
+
+impl Handler<GetOrder> for IntakeActor {
+    type Result = ResponseFuture<Result<Option<Order>, IntakeError>>;
+
+    fn handle(&mut self, msg: GetOrder, _ctx: &mut Context<Self>) -> Self::Result {
+        let orders = self.deps.orders.clone();
+        Box::pin(async move { Ok(orders.get(msg.order_id.as_str()).await?.map(|v| v.value)) })
+    }
+}
+
+pub(super) fn new_order(order_id: OrderId, valid: ValidOrder, created_at: OffsetDateTime) -> Order {
+    Order::pending(
+        order_id,
+        valid.customer_id,
+        valid.items,
+        valid.currency,
+        valid.payment_token,
+        created_at,
+    )
+}
+
+/// Publishes `ORDER.created` (fail fast) and, once acknowledged, writes the
+/// order record so `GET /orders/{id}` answers at once. Returns whether the
+/// stream stored a new message (false = deduplicated repeat).
+pub(super) async fn accept(deps: &IntakeDeps, order: &Order) -> Result<bool, IntakeError> {
+    let ack = deps
+        .publisher
+        .send(PublishEvent {
+            event: OrderEvent::created(order),
+            retry: false,
+        })
+        .await??;
+    if !ack.duplicate {
+        deps.metrics.orders_accepted.inc();
+    }
+    // The order is accepted now. The record is best effort here: the saga
+    // creates it from the event if this write is lost.
+    match deps.orders.create(order.order_id.as_str(), order).await {
+        Ok(_) | Err(BridgeError::AlreadyExists { .. }) => {}
+        Err(e) => {
+            tracing::warn!(order_id = %order.order_id, error = %e, "order record not written at intake; saga will create it")
+        }
+    }
+    Ok(!ack.duplicate)
+}

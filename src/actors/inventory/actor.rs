@@ -1,0 +1,183 @@
+//! `InventoryActor`: the only writer of stock records.
+//!
+//! Every change is a read-modify-CAS loop on one SKU record, so concurrent
+//! reservations (other tasks, other replicas) never oversell. Holds are per
+//! order inside the record, making reserve/commit/release idempotent under
+//! redelivery. Runs under an actix `Supervisor`: a panic is contained,
+//! counted, and the actor restarts with the same `Addr`.
+
+use actix::{Actor, Context, Handler, ResponseActFuture, Supervised};
+use std::sync::Arc;
+
+use super::messages::*;
+use crate::actors::supervision;
+use crate::bridge::{BridgeError, JsonKv, Versioned};
+use crate::domain::{StockChange, StockRecord};
+use crate::metrics::Metrics;
+
+const NAME: &str = "inventory";
+/// CAS attempts before reporting contention as a transient error.
+const MAX_CAS_ATTEMPTS: usize = 64;
+
+#[derive(Debug)]
+pub struct InventoryActor {
+    stock: JsonKv<StockRecord>,
+    metrics: Arc<Metrics>,
+}
+
+impl InventoryActor {
+    pub fn new(stock: JsonKv<StockRecord>, metrics: Arc<Metrics>) -> Self {
+        Self { stock, metrics }
+    }
+
+    fn run<T: 'static>(
+        &self,
+        fut: impl std::future::Future<Output = Result<T, InventoryError>> + 'static,
+    ) -> ResponseActFuture<Self, Result<T, InventoryError>> {
+        supervision::contain(NAME, self.metrics.clone(), fut, |m| {
+            Err(InventoryError::Crashed(m))
+        })
+    }
+}
+
+impl Actor for InventoryActor {
+    type Context = Context<Self>;
+}
+
+impl Supervised for InventoryActor {
+    fn restarting(&mut self, _ctx: &mut Context<Self>) {
+        supervision::record_restart(NAME, &self.metrics);
+    }
+}
+
+/// Applies `change` to `sku`'s record with compare-and-set, retrying on
+/// conflicts. `None` record = never stocked. Returns what `change` said.
+async fn modify(
+    stock: &JsonKv<StockRecord>,
+    sku: &str,
+    mut change: impl FnMut(&mut StockRecord) -> StockChange,
+) -> Result<(StockChange, StockRecord), InventoryError> {
+    for _ in 0..MAX_CAS_ATTEMPTS {
+        let current = stock.get(sku).await?;
+        let (mut record, revision) = match current {
+            Some(Versioned { value, revision }) => (value, Some(revision)),
+            None => (StockRecord::default(), None),
+        };
+        let outcome = change(&mut record);
+        if outcome != StockChange::Applied {
+            return Ok((outcome, record));
+        }
+        let written = match revision {
+            Some(rev) => stock.update(sku, &record, rev).await,
+            None => stock.create(sku, &record).await,
+        };
+        match written {
+            Ok(_) => return Ok((outcome, record)),
+            Err(BridgeError::Conflict { .. } | BridgeError::AlreadyExists { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(InventoryError::Unavailable(format!(
+        "too much contention on {sku}"
+    )))
+}
+
+async fn reserve(
+    stock: JsonKv<StockRecord>,
+    msg: ReserveStock,
+) -> Result<Reservation, InventoryError> {
+    let mut items = msg.items.clone();
+    items.sort_by(|a, b| a.sku.cmp(&b.sku));
+    for (index, item) in items.iter().enumerate() {
+        let (outcome, record) = modify(&stock, &item.sku, |r| {
+            r.reserve(&msg.order_id, item.quantity)
+        })
+        .await?;
+        if outcome == StockChange::Insufficient {
+            release_all(
+                &stock,
+                &msg.order_id,
+                items[..index].iter().map(|i| i.sku.as_str()),
+            )
+            .await?;
+            let (sku, available, wanted) = (item.sku.clone(), record.available, item.quantity);
+            return Ok(Reservation::OutOfStock {
+                sku,
+                available,
+                wanted,
+            });
+        }
+    }
+    Ok(Reservation::Reserved)
+}
+
+async fn release_all<'a>(
+    stock: &JsonKv<StockRecord>,
+    order_id: &str,
+    skus: impl Iterator<Item = &'a str>,
+) -> Result<(), InventoryError> {
+    for sku in skus {
+        modify(stock, sku, |r| r.release(order_id)).await?;
+    }
+    Ok(())
+}
+
+async fn commit_all(stock: JsonKv<StockRecord>, msg: CommitStock) -> Result<(), InventoryError> {
+    for sku in &msg.skus {
+        modify(&stock, sku, |r| r.commit(&msg.order_id)).await?;
+    }
+    Ok(())
+}
+
+async fn set(stock: JsonKv<StockRecord>, msg: SetStock) -> Result<StockRecord, InventoryError> {
+    let (_, record) = modify(&stock, &msg.sku, |r| {
+        r.available = msg.available;
+        StockChange::Applied
+    })
+    .await?;
+    Ok(record)
+}
+
+impl Handler<ReserveStock> for InventoryActor {
+    type Result = ResponseActFuture<Self, Result<Reservation, InventoryError>>;
+
+    fn handle(&mut self, msg: ReserveStock, _ctx: &mut Context<Self>) -> Self::Result {
+        self.run(reserve(self.stock.clone(), msg))
+    }
+}
+
+impl Handler<CommitStock> for InventoryActor {
+    type Result = ResponseActFuture<Self, Result<(), InventoryError>>;
+
+    fn handle(&mut self, msg: CommitStock, _ctx: &mut Context<Self>) -> Self::Result {
+        self.run(commit_all(self.stock.clone(), msg))
+    }
+}
+
+impl Handler<ReleaseStock> for InventoryActor {
+    type Result = ResponseActFuture<Self, Result<(), InventoryError>>;
+
+    fn handle(&mut self, msg: ReleaseStock, _ctx: &mut Context<Self>) -> Self::Result {
+        let stock = self.stock.clone();
+        self.run(async move {
+            release_all(&stock, &msg.order_id, msg.skus.iter().map(String::as_str)).await
+        })
+    }
+}
+
+impl Handler<SetStock> for InventoryActor {
+    type Result = ResponseActFuture<Self, Result<StockRecord, InventoryError>>;
+
+    fn handle(&mut self, msg: SetStock, _ctx: &mut Context<Self>) -> Self::Result {
+        self.run(set(self.stock.clone(), msg))
+    }
+}
+
+impl Handler<GetStock> for InventoryActor {
+    type Result = ResponseActFuture<Self, Result<Option<StockRecord>, InventoryError>>;
+
+    fn handle(&mut self, msg: GetStock, _ctx: &mut Context<Self>) -> Self::Result {
+        let stock = self.stock.clone();
+        self.run(async move { Ok(stock.get(&msg.sku).await?.map(|v| v.value)) })
+    }
+}

@@ -1,0 +1,82 @@
+//! Messages of the inventory actor and its error type.
+
+use crate::domain::{OrderItem, StockRecord};
+
+/// Hold stock for every item of an order, or none of it.
+#[derive(Debug, actix::Message)]
+#[rtype(result = "Result<Reservation, InventoryError>")]
+pub struct ReserveStock {
+    pub order_id: String,
+    pub items: Vec<OrderItem>,
+}
+
+/// Result of [`ReserveStock`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reservation {
+    Reserved,
+    /// `sku` had less available than ordered (or no stock record).
+    OutOfStock {
+        sku: String,
+        available: u64,
+        wanted: u32,
+    },
+}
+
+/// Turn an order's holds into sales.
+#[derive(Debug, actix::Message)]
+#[rtype(result = "Result<(), InventoryError>")]
+pub struct CommitStock {
+    pub order_id: String,
+    pub skus: Vec<String>,
+}
+
+/// Return an order's holds to available stock.
+#[derive(Debug, actix::Message)]
+#[rtype(result = "Result<(), InventoryError>")]
+pub struct ReleaseStock {
+    pub order_id: String,
+    pub skus: Vec<String>,
+}
+
+/// Set the available stock of a SKU (holds are kept).
+#[derive(Debug, actix::Message)]
+#[rtype(result = "Result<StockRecord, InventoryError>")]
+pub struct SetStock {
+    pub sku: String,
+    pub available: u64,
+}
+
+/// Read a SKU's stock; `None` if it was never stocked.
+#[derive(Debug, actix::Message)]
+#[rtype(result = "Result<Option<StockRecord>, InventoryError>")]
+pub struct GetStock {
+    pub sku: String,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum InventoryError {
+    /// NATS unavailable or too much contention: try again later.
+    #[error("inventory store unavailable: {0}")]
+    Unavailable(String),
+    /// A stored record is unreadable or the request can never succeed.
+    #[error("inventory error: {0}")]
+    Permanent(String),
+    /// The actor crashed handling this message and is being restarted.
+    #[error("inventory actor crashed: {0}")]
+    Crashed(String),
+}
+
+impl InventoryError {
+    pub fn is_transient(&self) -> bool {
+        !matches!(self, Self::Permanent(_))
+    }
+}
+
+impl From<crate::bridge::BridgeError> for InventoryError {
+    fn from(e: crate::bridge::BridgeError) -> Self {
+        match e.is_transient() {
+            true => Self::Unavailable(e.to_string()),
+            false => Self::Permanent(e.to_string()),
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! Inventory: stock per SKU in the `inventory` KV bucket, changed only by the
+//! supervised `InventoryActor` through compare-and-set writes.
+
+mod actor;
+mod messages;
+
+pub use actor::InventoryActor;
+pub use messages::{
+    CommitStock, GetStock, InventoryError, ReleaseStock, Reservation, ReserveStock, SetStock,
+};

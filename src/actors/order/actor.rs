@@ -1,0 +1,56 @@
+//! `OrderActor`: owns one order for the duration of its saga, then stops,
+//! so idle orders hold no memory. A panic in the saga is contained and
+//! reported as a transient error (the delivery is redelivered and the saga
+//! resumes from the state recorded in KV).
+
+use actix::{Actor, ActorContext, ActorFutureExt, AtomicResponse, Context, Handler, WrapFuture};
+use futures::FutureExt;
+use std::panic::AssertUnwindSafe;
+
+use super::{SagaDeps, SagaError, saga};
+use crate::actors::supervision::panic_message;
+use crate::domain::Order;
+
+/// Drive the order to a terminal status (or as far as possible).
+#[derive(Debug, actix::Message)]
+#[rtype(result = "Result<Order, SagaError>")]
+pub struct RunSaga {
+    /// The order as carried by `ORDER.created` (used if KV has no record).
+    pub order: Order,
+}
+
+#[derive(Debug)]
+pub struct OrderActor {
+    deps: SagaDeps,
+}
+
+impl OrderActor {
+    pub fn new(deps: SagaDeps) -> Self {
+        Self { deps }
+    }
+}
+
+impl Actor for OrderActor {
+    type Context = Context<Self>;
+}
+
+impl Handler<RunSaga> for OrderActor {
+    // Atomic: one saga run at a time per order actor.
+    type Result = AtomicResponse<Self, Result<Order, SagaError>>;
+
+    fn handle(&mut self, msg: RunSaga, _ctx: &mut Context<Self>) -> Self::Result {
+        let deps = self.deps.clone();
+        let metrics = deps.metrics.clone();
+        let run = async move { saga::run(&deps, msg.order).await };
+        let guarded = AssertUnwindSafe(run).catch_unwind().into_actor(self);
+        AtomicResponse::new(Box::pin(guarded.map(move |result, _act, ctx| {
+            ctx.stop();
+            result.unwrap_or_else(|panic| {
+                let message = panic_message(&*panic);
+                tracing::error!(panic = %message, "panic contained in order saga");
+                metrics.panicked("order");
+                Err(SagaError::Transient(format!("saga panicked: {message}")))
+            })
+        })))
+    }
+}

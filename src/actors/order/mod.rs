@@ -1,0 +1,9 @@
+//! One `OrderActor` per order, running the order's saga:
+//! reserve stock → capture payment → complete, or release stock → fail.
+
+mod actor;
+mod saga;
+mod steps;
+
+pub use actor::{OrderActor, RunSaga};
+pub use saga::{SagaDeps, SagaError};

@@ -1,0 +1,156 @@
+//! The saga loop: load (or create) the order record, then run steps until
+//! the status is terminal. State lives only in the `orders` KV bucket, so a
+//! crash at any point resumes from the last recorded status.
+//!
+//! Per step: effect (idempotent) → record the new status with CAS → publish
+//! its events. Before running a step, events of the recorded status that
+//! may not have been published are re-published (deduplicated by
+//! `Nats-Msg-Id`). A CAS conflict means another runner moved the order:
+//! reload and continue from its state.
+
+use actix::Addr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::steps;
+use crate::actors::inventory::InventoryActor;
+use crate::actors::payment::PaymentActor;
+use crate::bridge::{BridgeError, JetStreamPublisher, JsonKv, PublishEvent, Versioned};
+use crate::contracts::OrderEvent;
+use crate::domain::Order;
+use crate::metrics::Metrics;
+
+/// What a saga needs: the order store and the actors it talks to.
+#[derive(Debug, Clone)]
+pub struct SagaDeps {
+    pub orders: JsonKv<Order>,
+    pub inventory: Addr<InventoryActor>,
+    pub payment: Addr<PaymentActor>,
+    pub publisher: Addr<JetStreamPublisher>,
+    pub metrics: Arc<Metrics>,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SagaError {
+    /// Try again later (NATS, provider or an actor unavailable).
+    #[error("saga step failed transiently: {0}")]
+    Transient(String),
+    /// Retrying cannot help (corrupt record, impossible transition).
+    #[error("saga cannot proceed: {0}")]
+    Permanent(String),
+}
+
+impl SagaError {
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Transient(_))
+    }
+}
+
+impl From<BridgeError> for SagaError {
+    fn from(e: BridgeError) -> Self {
+        match e.is_transient() {
+            true => Self::Transient(e.to_string()),
+            false => Self::Permanent(e.to_string()),
+        }
+    }
+}
+
+impl From<actix::MailboxError> for SagaError {
+    fn from(e: actix::MailboxError) -> Self {
+        Self::Transient(format!("actor unavailable: {e}"))
+    }
+}
+
+/// Runs the saga of `order` to a terminal status.
+pub(super) async fn run(deps: &SagaDeps, order: Order) -> Result<Order, SagaError> {
+    let mut current = load_or_create(deps, order).await?;
+    loop {
+        if !current.value.events_published {
+            publish(deps, steps::events_for(&current.value)).await?;
+            if current.value.status.is_terminal() {
+                current = mark_published(deps, current).await?;
+            }
+        }
+        if current.value.status.is_terminal() {
+            return Ok(current.value);
+        }
+        let started = Instant::now();
+        let step = current.value.status.as_str();
+        let next = steps::advance(deps, &current.value).await?;
+        deps.metrics.step(step, started.elapsed().as_secs_f64());
+        current = save(deps, next, current.revision).await?;
+    }
+}
+
+async fn load_or_create(deps: &SagaDeps, order: Order) -> Result<Versioned<Order>, SagaError> {
+    let key = order.order_id.to_string();
+    if let Some(found) = deps.orders.get(&key).await? {
+        return Ok(found);
+    }
+    match deps.orders.create(&key, &order).await {
+        Ok(revision) => Ok(Versioned {
+            value: order,
+            revision,
+        }),
+        Err(BridgeError::AlreadyExists { .. }) => reload(deps, &key).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn reload(deps: &SagaDeps, key: &str) -> Result<Versioned<Order>, SagaError> {
+    deps.orders
+        .get(key)
+        .await?
+        .ok_or_else(|| SagaError::Transient(format!("order {key} vanished")))
+}
+
+/// Records `next` if the record is still at `revision`; on conflict,
+/// continues from whatever the other writer recorded.
+async fn save(deps: &SagaDeps, next: Order, revision: u64) -> Result<Versioned<Order>, SagaError> {
+    let key = next.order_id.to_string();
+    match deps.orders.update(&key, &next, revision).await {
+        Ok(revision) => Ok(Versioned {
+            value: next,
+            revision,
+        }),
+        Err(BridgeError::Conflict { .. }) => {
+            tracing::info!(order_id = %key, "order moved concurrently; reloading");
+            reload(deps, &key).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn mark_published(
+    deps: &SagaDeps,
+    current: Versioned<Order>,
+) -> Result<Versioned<Order>, SagaError> {
+    let mut order = current.value;
+    order.events_published = true;
+    let saved = save(deps, order, current.revision).await?;
+    record_terminal(deps, &saved.value);
+    Ok(saved)
+}
+
+fn record_terminal(deps: &SagaDeps, order: &Order) {
+    match order.failure_reason {
+        None => {
+            deps.metrics.orders_completed.inc();
+        }
+        Some(reason) => deps.metrics.failed(reason.as_str()),
+    }
+    let elapsed = (order.updated_at - order.created_at)
+        .as_seconds_f64()
+        .max(0.0);
+    deps.metrics.order_e2e_seconds.observe(elapsed);
+    tracing::info!(order_id = %order.order_id, status = %order.status, reason = ?order.failure_reason, "order finished");
+}
+
+async fn publish(deps: &SagaDeps, events: Vec<OrderEvent>) -> Result<(), SagaError> {
+    for event in events {
+        deps.publisher
+            .send(PublishEvent { event, retry: true })
+            .await??;
+    }
+    Ok(())
+}

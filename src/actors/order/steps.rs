@@ -1,0 +1,141 @@
+//! The saga's steps: one function per non-terminal status, each doing its
+//! effect through an actor and returning the order with the outcome applied.
+//! Effects are idempotent (stock holds per order, payment idempotency key =
+//! order id), so a step may safely run again after a crash.
+
+use time::OffsetDateTime;
+
+use super::{SagaDeps, SagaError};
+use crate::actors::inventory::{CommitStock, ReleaseStock, Reservation, ReserveStock};
+use crate::actors::payment::{CapturePayment, ChargeRequest, PaymentOutcome};
+use crate::contracts::OrderEvent;
+use crate::domain::{FailureReason, Order, OrderStatus, Outcome};
+
+/// Runs the step for the order's current status.
+pub(super) async fn advance(deps: &SagaDeps, order: &Order) -> Result<Order, SagaError> {
+    let outcome = match order.status {
+        OrderStatus::Pending => reserve(deps, order).await?,
+        OrderStatus::StockReserved => capture(deps, order).await?,
+        OrderStatus::PaymentCaptured => commit(deps, order).await?,
+        OrderStatus::Compensating => release(deps, order).await?,
+        OrderStatus::Completed | OrderStatus::Failed => {
+            return Err(SagaError::Permanent(format!(
+                "order {} is already terminal",
+                order.order_id
+            )));
+        }
+    };
+    let mut next = order.clone();
+    next.advance(outcome, OffsetDateTime::now_utc())
+        .map_err(|e| SagaError::Permanent(e.to_string()))?;
+    Ok(next)
+}
+
+/// The events that announce the order's current status.
+pub(super) fn events_for(order: &Order) -> Vec<OrderEvent> {
+    let detail = order
+        .history
+        .last()
+        .and_then(|h| h.detail.clone())
+        .unwrap_or_default();
+    match (order.status, order.failure_reason) {
+        (OrderStatus::Pending, _) => vec![],
+        (OrderStatus::StockReserved, _) => vec![OrderEvent::inventory_reserved(order)],
+        (OrderStatus::PaymentCaptured, _) => {
+            vec![OrderEvent::payment_captured(
+                order,
+                order.charge_id.as_deref().unwrap_or_default(),
+            )]
+        }
+        (OrderStatus::Compensating, _) => vec![OrderEvent::payment_declined(order, &detail)],
+        (OrderStatus::Completed, _) => vec![OrderEvent::completed(order)],
+        (OrderStatus::Failed, Some(FailureReason::PaymentDeclined)) => {
+            vec![
+                OrderEvent::inventory_released(order),
+                OrderEvent::failed(order, &decline_detail(order)),
+            ]
+        }
+        (OrderStatus::Failed, _) => vec![OrderEvent::failed(order, &detail)],
+    }
+}
+
+fn decline_detail(order: &Order) -> String {
+    let compensating = order
+        .history
+        .iter()
+        .rev()
+        .find(|h| h.status == OrderStatus::Compensating);
+    compensating
+        .and_then(|h| h.detail.clone())
+        .unwrap_or_default()
+}
+
+fn skus(order: &Order) -> Vec<String> {
+    order.items.iter().map(|i| i.sku.clone()).collect()
+}
+
+async fn reserve(deps: &SagaDeps, order: &Order) -> Result<Outcome, SagaError> {
+    let msg = ReserveStock {
+        order_id: order.order_id.to_string(),
+        items: order.items.clone(),
+    };
+    let reservation = deps
+        .inventory
+        .send(msg)
+        .await?
+        .map_err(|e| SagaError::Transient(e.to_string()))?;
+    Ok(match reservation {
+        Reservation::Reserved => Outcome::Reserved,
+        Reservation::OutOfStock {
+            sku,
+            available,
+            wanted,
+        } => Outcome::OutOfStock {
+            detail: format!("{sku}: wanted {wanted}, available {available}"),
+        },
+    })
+}
+
+async fn capture(deps: &SagaDeps, order: &Order) -> Result<Outcome, SagaError> {
+    let request = ChargeRequest {
+        order_id: order.order_id.to_string(),
+        customer_id: order.customer_id.clone(),
+        amount_minor: order.total_minor,
+        currency: order.currency.to_string(),
+        payment_token: order.payment_token.clone(),
+        idempotency_key: order.order_id.to_string(),
+    };
+    let outcome = deps
+        .payment
+        .send(CapturePayment { request })
+        .await?
+        .map_err(|e| SagaError::Transient(e.to_string()))?;
+    Ok(match outcome {
+        PaymentOutcome::Captured { charge_id } => Outcome::Captured { charge_id },
+        PaymentOutcome::Declined { reason } => Outcome::Declined { detail: reason },
+    })
+}
+
+async fn commit(deps: &SagaDeps, order: &Order) -> Result<Outcome, SagaError> {
+    let msg = CommitStock {
+        order_id: order.order_id.to_string(),
+        skus: skus(order),
+    };
+    deps.inventory
+        .send(msg)
+        .await?
+        .map_err(|e| SagaError::Transient(e.to_string()))?;
+    Ok(Outcome::Completed)
+}
+
+async fn release(deps: &SagaDeps, order: &Order) -> Result<Outcome, SagaError> {
+    let msg = ReleaseStock {
+        order_id: order.order_id.to_string(),
+        skus: skus(order),
+    };
+    deps.inventory
+        .send(msg)
+        .await?
+        .map_err(|e| SagaError::Transient(e.to_string()))?;
+    Ok(Outcome::Released)
+}

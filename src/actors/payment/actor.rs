@@ -1,0 +1,90 @@
+//! `PaymentActor`: captures payments through the configured gateway.
+//!
+//! Transient errors are retried here with exponential backoff and jitter,
+//! always with the same idempotency key (the order id); if they persist the
+//! caller gets a transient error and the saga message is redelivered later —
+//! an unknown outcome never becomes a decline. Supervised: a panic is
+//! contained, counted and the actor restarts with the same `Addr`.
+
+use actix::{Actor, Context, Handler, ResponseActFuture, Supervised};
+use backon::{ExponentialBuilder, Retryable};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{ChargeRequest, PaymentError, PaymentGateway, PaymentOutcome};
+use crate::actors::supervision;
+use crate::metrics::Metrics;
+
+const NAME: &str = "payment";
+
+/// Charge the customer for an order (idempotent per order).
+#[derive(Debug, actix::Message)]
+#[rtype(result = "Result<PaymentOutcome, PaymentError>")]
+pub struct CapturePayment {
+    pub request: ChargeRequest,
+}
+
+#[derive(Debug)]
+pub struct PaymentActor {
+    gateway: Arc<dyn PaymentGateway>,
+    metrics: Arc<Metrics>,
+}
+
+impl PaymentActor {
+    pub fn new(gateway: Arc<dyn PaymentGateway>, metrics: Arc<Metrics>) -> Self {
+        Self { gateway, metrics }
+    }
+}
+
+impl Actor for PaymentActor {
+    type Context = Context<Self>;
+}
+
+impl Supervised for PaymentActor {
+    fn restarting(&mut self, _ctx: &mut Context<Self>) {
+        supervision::record_restart(NAME, &self.metrics);
+    }
+}
+
+fn backoff() -> ExponentialBuilder {
+    ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(100))
+        .with_max_delay(Duration::from_secs(3))
+        .with_max_times(5)
+        .with_jitter()
+}
+
+async fn capture(
+    gateway: Arc<dyn PaymentGateway>,
+    metrics: Arc<Metrics>,
+    request: ChargeRequest,
+) -> Result<PaymentOutcome, PaymentError> {
+    let attempt = || {
+        let (gateway, metrics, request) = (gateway.clone(), metrics.clone(), request.clone());
+        async move {
+            let result = gateway.charge(request).await;
+            metrics.payment_call(match &result {
+                Ok(PaymentOutcome::Captured { .. }) => "captured",
+                Ok(PaymentOutcome::Declined { .. }) => "declined",
+                Err(_) => "transient_error",
+            });
+            result
+        }
+    };
+    attempt
+        .retry(backoff())
+        .when(PaymentError::is_transient)
+        .notify(|e, after| tracing::warn!(error = %e, ?after, "payment call failed; retrying with the same idempotency key"))
+        .await
+}
+
+impl Handler<CapturePayment> for PaymentActor {
+    type Result = ResponseActFuture<Self, Result<PaymentOutcome, PaymentError>>;
+
+    fn handle(&mut self, msg: CapturePayment, _ctx: &mut Context<Self>) -> Self::Result {
+        let fut = capture(self.gateway.clone(), self.metrics.clone(), msg.request);
+        supervision::contain(NAME, self.metrics.clone(), fut, |m| {
+            Err(PaymentError::Crashed(m))
+        })
+    }
+}

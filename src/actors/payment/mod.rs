@@ -1,0 +1,12 @@
+//! Payment: the `PaymentGateway` abstraction (HTTP provider or built-in
+//! simulator) and the supervised `PaymentActor` that calls it with retries.
+
+mod actor;
+mod gateway;
+mod http_gateway;
+mod simulator;
+
+pub use actor::{CapturePayment, PaymentActor};
+pub use gateway::{ChargeRequest, PaymentError, PaymentGateway, PaymentOutcome};
+pub use http_gateway::HttpGateway;
+pub use simulator::Simulator;

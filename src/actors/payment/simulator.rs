@@ -1,0 +1,108 @@
+//! Built-in payment simulator (the default when `PAYMENT_GATEWAY_URL` is
+//! unset): same semantics as the HTTP provider, in process. Tokens starting
+//! `tok_decline` are declined; latency and a transient failure rate are
+//! configurable for demos. Charges are remembered per idempotency key for
+//! the life of the process.
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::{ChargeRequest, PaymentError, PaymentGateway, PaymentOutcome};
+
+#[derive(Debug, Clone, Default)]
+pub struct Simulator {
+    latency: Duration,
+    failure_rate: f64,
+    charges: Arc<Mutex<HashMap<String, String>>>,
+}
+
+impl Simulator {
+    pub fn new(latency: Duration, failure_rate: f64) -> Self {
+        Self {
+            latency,
+            failure_rate,
+            charges: Arc::default(),
+        }
+    }
+
+    fn decide(&self, request: &ChargeRequest) -> Result<PaymentOutcome, PaymentError> {
+        if request.payment_token.starts_with("tok_decline") {
+            return Ok(PaymentOutcome::Declined {
+                reason: "card_declined (simulated)".into(),
+            });
+        }
+        if self.failure_rate > 0.0 && rand::random::<f64>() < self.failure_rate {
+            return Err(PaymentError::Transient("simulated provider outage".into()));
+        }
+        let mut charges = self
+            .charges
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let charge_id = charges
+            .entry(request.idempotency_key.clone())
+            .or_insert_with(|| format!("ch_sim_{}", uuid::Uuid::now_v7().simple()))
+            .clone();
+        Ok(PaymentOutcome::Captured { charge_id })
+    }
+}
+
+impl PaymentGateway for Simulator {
+    fn charge(
+        &self,
+        request: ChargeRequest,
+    ) -> BoxFuture<'static, Result<PaymentOutcome, PaymentError>> {
+        let this = self.clone();
+        async move {
+            if !this.latency.is_zero() {
+                tokio::time::sleep(this.latency).await;
+            }
+            this.decide(&request)
+        }
+        .boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(token: &str, key: &str) -> ChargeRequest {
+        ChargeRequest {
+            order_id: key.into(),
+            customer_id: "c".into(),
+            amount_minor: 100,
+            currency: "USD".into(),
+            payment_token: token.into(),
+            idempotency_key: key.into(),
+        }
+    }
+
+    #[test]
+    fn decline_tokens_are_declined() {
+        let outcome = Simulator::default().decide(&request("tok_decline_insufficient", "k"));
+        assert!(matches!(outcome, Ok(PaymentOutcome::Declined { .. })));
+    }
+
+    #[test]
+    fn the_same_key_gets_the_same_charge() {
+        let sim = Simulator::default();
+        let first = sim.decide(&request("tok_visa", "k1"));
+        assert_eq!(
+            first.clone().ok(),
+            sim.decide(&request("tok_visa", "k1")).ok()
+        );
+        assert_ne!(first.ok(), sim.decide(&request("tok_visa", "k2")).ok());
+    }
+
+    #[test]
+    fn failure_rate_one_always_fails_transiently() {
+        let sim = Simulator::new(Duration::ZERO, 1.0);
+        assert!(matches!(
+            sim.decide(&request("tok_visa", "k")),
+            Err(PaymentError::Transient(_))
+        ));
+    }
+}

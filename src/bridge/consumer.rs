@@ -1,0 +1,178 @@
+//! `JetStreamConsumer`: pulls `ORDER.created` from the durable `order-saga`
+//! consumer and hands each message to a worker.
+//!
+//! Backpressure: it pulls only as many messages as there are free pool
+//! permits (pool size × mailbox capacity), so a burst waits in JetStream,
+//! not in memory. Fetch errors (e.g. NATS down) are logged and retried with
+//! a capped backoff; the consumer never stops on its own.
+
+use actix::{
+    Actor, ActorFutureExt, AsyncContext, Context, Handler, Recipient, ResponseActFuture, WrapFuture,
+};
+use async_nats::jetstream::consumer::PullConsumer;
+use futures::StreamExt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+use super::{Delivery, DeliveryHandler};
+
+const FETCH_EXPIRES: Duration = Duration::from_secs(1);
+const ERROR_BACKOFF: Duration = Duration::from_millis(500);
+
+/// Stop pulling new messages (graceful drain); in-flight ones still settle.
+#[derive(Debug, actix::Message)]
+#[rtype(result = "()")]
+pub struct StopPulling;
+
+#[derive(Debug, actix::Message)]
+#[rtype(result = "()")]
+struct Pull;
+
+/// Pulls saga work for the pool.
+pub struct JetStreamConsumer {
+    consumer: PullConsumer,
+    workers: Vec<Recipient<DeliveryHandler>>,
+    permits: Arc<Semaphore>,
+    next_worker: usize,
+    stopping: Arc<AtomicBool>,
+}
+
+impl std::fmt::Debug for JetStreamConsumer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JetStreamConsumer")
+            .field("workers", &self.workers.len())
+            .finish()
+    }
+}
+
+impl JetStreamConsumer {
+    /// `capacity` bounds the deliveries held by the pool at once.
+    pub fn new(
+        nats: &super::Nats,
+        workers: Vec<Recipient<DeliveryHandler>>,
+        capacity: usize,
+    ) -> Self {
+        Self {
+            consumer: nats.saga_consumer.clone(),
+            workers,
+            permits: Arc::new(Semaphore::new(capacity)),
+            next_worker: 0,
+            stopping: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Deliveries currently held by the pool.
+    pub fn in_flight_probe(&self, capacity: usize) -> impl Fn() -> usize + Send + Sync + 'static {
+        let permits = self.permits.clone();
+        move || capacity.saturating_sub(permits.available_permits())
+    }
+
+    fn dispatch(&mut self, delivery: Delivery) {
+        let mut msg = DeliveryHandler { delivery };
+        for _ in 0..self.workers.len() {
+            let worker = &self.workers[self.next_worker % self.workers.len()];
+            self.next_worker = self.next_worker.wrapping_add(1);
+            match worker.try_send(msg) {
+                Ok(()) => return,
+                Err(actix::prelude::SendError::Full(back))
+                | Err(actix::prelude::SendError::Closed(back)) => msg = back,
+            }
+        }
+        // Every mailbox is full: queue past the bound on one worker rather
+        // than drop the message (the permit still bounds the total).
+        self.workers[self.next_worker % self.workers.len()].do_send(msg);
+    }
+}
+
+impl Actor for JetStreamConsumer {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.notify(Pull);
+    }
+}
+
+impl Handler<StopPulling> for JetStreamConsumer {
+    type Result = ();
+
+    fn handle(&mut self, _msg: StopPulling, _ctx: &mut Context<Self>) {
+        self.stopping.store(true, Ordering::SeqCst);
+        tracing::info!("saga consumer stopped pulling");
+    }
+}
+
+impl Handler<Pull> for JetStreamConsumer {
+    type Result = ResponseActFuture<Self, ()>;
+
+    fn handle(&mut self, _msg: Pull, _ctx: &mut Context<Self>) -> Self::Result {
+        let consumer = self.consumer.clone();
+        let permits = self.permits.clone();
+        let stopping = self.stopping.clone();
+        let fetch = async move { fetch_batch(consumer, permits, stopping).await };
+        Box::pin(fetch.into_actor(self).map(|deliveries, act, ctx| {
+            for delivery in deliveries {
+                act.dispatch(delivery);
+            }
+            if !act.stopping.load(Ordering::SeqCst) {
+                ctx.notify(Pull);
+            }
+        }))
+    }
+}
+
+async fn fetch_batch(
+    consumer: PullConsumer,
+    permits: Arc<Semaphore>,
+    stopping: Arc<AtomicBool>,
+) -> Vec<Delivery> {
+    // Wait for room in the pool before asking JetStream for anything.
+    let Ok(first) = permits.clone().acquire_owned().await else {
+        return Vec::new();
+    };
+    if stopping.load(Ordering::SeqCst) {
+        return Vec::new();
+    }
+    let room = 1 + permits.available_permits();
+    let mut batch = match consumer
+        .fetch()
+        .max_messages(room)
+        .expires(FETCH_EXPIRES)
+        .messages()
+        .await
+    {
+        Ok(batch) => batch,
+        Err(e) => {
+            tracing::warn!(error = %e, "fetch from order-saga failed; retrying");
+            tokio::time::sleep(ERROR_BACKOFF).await;
+            return Vec::new();
+        }
+    };
+    let mut out = Vec::new();
+    let mut first = Some(first);
+    while let Some(item) = batch.next().await {
+        match item {
+            Ok(message) => {
+                let permit = match first.take() {
+                    Some(p) => p,
+                    None => match permits.clone().try_acquire_owned() {
+                        Ok(p) => p,
+                        // Cannot happen (we asked for `room`), but never drop:
+                        // without a permit we wait for one.
+                        Err(_) => match permits.clone().acquire_owned().await {
+                            Ok(p) => p,
+                            Err(_) => break,
+                        },
+                    },
+                };
+                out.push(Delivery::new(message, permit));
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "pull batch error");
+                break;
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,85 @@
+//! A JetStream message handed to the worker pool, with the ack operations
+//! the saga needs and the pool permit it holds until it is settled.
+//!
+//! Dropping a `Delivery` without settling it is safe: JetStream redelivers
+//! it after ack_wait.
+
+use async_nats::jetstream::{self, AckKind};
+use std::time::Duration;
+use tokio::sync::OwnedSemaphorePermit;
+
+use super::{BridgeError, headers};
+
+/// One message from the saga consumer.
+#[derive(Debug)]
+pub struct Delivery {
+    message: jetstream::Message,
+    _permit: OwnedSemaphorePermit,
+}
+
+/// Hand a delivery to a worker. The worker settles (acks or naks) it.
+#[derive(Debug, actix::Message)]
+#[rtype(result = "()")]
+pub struct DeliveryHandler {
+    pub delivery: Delivery,
+}
+
+impl Delivery {
+    pub(crate) fn new(message: jetstream::Message, permit: OwnedSemaphorePermit) -> Self {
+        Self {
+            message,
+            _permit: permit,
+        }
+    }
+
+    pub fn payload(&self) -> &[u8] {
+        &self.message.payload
+    }
+
+    pub fn subject(&self) -> &str {
+        self.message.subject.as_str()
+    }
+
+    /// The `Order-Id` header, if present.
+    pub fn order_id(&self) -> Option<&str> {
+        let headers = self.message.headers.as_ref()?;
+        headers.get(headers::ORDER_ID).map(|v| v.as_str())
+    }
+
+    /// How many times this message has been delivered (1 = first time).
+    pub fn delivered(&self) -> i64 {
+        self.message.info().map(|i| i.delivered).unwrap_or(1)
+    }
+
+    /// Stream sequence of this message (0 if unknown).
+    pub fn stream_sequence(&self) -> u64 {
+        self.message.info().map(|i| i.stream_sequence).unwrap_or(0)
+    }
+
+    /// Done: the work is durably recorded.
+    pub async fn ack(&self) -> Result<(), BridgeError> {
+        self.settle(AckKind::Ack).await
+    }
+
+    /// Not now: redeliver after `delay` (a bare nak would redeliver at once).
+    pub async fn nak(&self, delay: Duration) -> Result<(), BridgeError> {
+        self.settle(AckKind::Nak(Some(delay))).await
+    }
+
+    /// Still working: extend ack_wait.
+    pub async fn in_progress(&self) -> Result<(), BridgeError> {
+        self.settle(AckKind::Progress).await
+    }
+
+    /// Never redeliver (poison message, recorded elsewhere first).
+    pub async fn terminate(&self) -> Result<(), BridgeError> {
+        self.settle(AckKind::Term).await
+    }
+
+    async fn settle(&self, kind: AckKind) -> Result<(), BridgeError> {
+        self.message
+            .ack_with(kind)
+            .await
+            .map_err(|e| BridgeError::Unavailable(e.to_string()))
+    }
+}

@@ -1,0 +1,23 @@
+//! The JetStream bridge: the only part of the crate that sees async-nats.
+//!
+//! Owns the connection, the `ORDERS` stream, the KV buckets (orders,
+//! inventory, idempotency), the durable saga consumer and the publisher.
+//! Errors are [`BridgeError`]s classified by `is_transient()`; transient ones
+//! are retried here (publishes) or by the caller's redelivery.
+
+mod consumer;
+mod delivery;
+mod error;
+mod headers;
+mod kv;
+mod publisher;
+mod setup;
+pub mod subjects;
+
+pub use consumer::{JetStreamConsumer, StopPulling};
+pub use delivery::{Delivery, DeliveryHandler};
+pub use error::BridgeError;
+pub use headers::msg_id;
+pub use kv::{JsonKv, Versioned};
+pub use publisher::{JetStreamPublisher, PubAck, PublishEvent};
+pub use setup::{Nats, connect};

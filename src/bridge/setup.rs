@@ -1,0 +1,190 @@
+//! Connecting to NATS and making sure the stream, buckets and the durable
+//! saga consumer exist with the settings the service relies on.
+//!
+//! Start-up fails with a clear error if NATS cannot be reached within the
+//! connect timeout; after that, the client reconnects forever and the
+//! readiness probe reports the connection state.
+
+use async_nats::jetstream::{self, consumer, kv, stream};
+use async_nats::{ConnectOptions, Event};
+use std::time::Duration;
+
+use super::{BridgeError, JsonKv, subjects};
+use crate::config::Settings;
+use crate::domain::{IdempotencyRecord, Order, StockRecord};
+
+/// How long stream messages with `Nats-Msg-Id` are remembered for dedupe.
+pub(crate) const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
+/// How long idempotency keys are remembered.
+const IDEMPOTENCY_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+/// How long events stay in the stream (history for operators and replays).
+const EVENT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Handles to everything the service uses in NATS.
+#[derive(Debug, Clone)]
+pub struct Nats {
+    pub(crate) client: async_nats::Client,
+    pub(crate) js: jetstream::Context,
+    pub(crate) saga_consumer: consumer::PullConsumer,
+    pub orders: JsonKv<Order>,
+    pub inventory: JsonKv<StockRecord>,
+    pub idempotency: JsonKv<IdempotencyRecord>,
+}
+
+impl Nats {
+    /// Whether the client is connected right now.
+    pub fn is_connected(&self) -> bool {
+        self.client.connection_state() == async_nats::connection::State::Connected
+    }
+
+    /// A cheap cloneable probe for the readiness check.
+    pub fn connection_probe(&self) -> impl Fn() -> bool + Send + Sync + 'static {
+        let client = self.client.clone();
+        move || client.connection_state() == async_nats::connection::State::Connected
+    }
+
+    /// Flushes pending publishes to the server (used at shutdown).
+    pub async fn flush(&self) -> Result<(), BridgeError> {
+        self.client
+            .flush()
+            .await
+            .map_err(|e| BridgeError::Unavailable(e.to_string()))
+    }
+}
+
+/// Connects and ensures the stream, buckets and saga consumer exist.
+pub async fn connect(settings: &Settings) -> Result<Nats, BridgeError> {
+    let urls = settings.nats_urls();
+    let client = tokio::time::timeout(
+        settings.nats_connect_timeout,
+        connect_options().connect(urls.join(",")),
+    )
+    .await
+    .map_err(|_| {
+        BridgeError::Unavailable(format!(
+            "no NATS server answered at {} within {:?}",
+            urls.join(","),
+            settings.nats_connect_timeout
+        ))
+    })?
+    .map_err(|e| {
+        BridgeError::Unavailable(format!("cannot connect to NATS at {}: {e}", urls.join(",")))
+    })?;
+    let mut js = jetstream::new(client.clone());
+    js.set_timeout(REQUEST_TIMEOUT);
+    let replicas = settings.nats_replicas;
+    let stream = ensure_stream(&js, replicas).await?;
+    let saga_consumer = ensure_saga_consumer(&stream, settings).await?;
+    Ok(Nats {
+        orders: JsonKv::new(
+            ensure_bucket(&js, subjects::ORDERS_BUCKET, replicas, Duration::ZERO).await?,
+            subjects::ORDERS_BUCKET,
+        ),
+        inventory: JsonKv::new(
+            ensure_bucket(&js, subjects::INVENTORY_BUCKET, replicas, Duration::ZERO).await?,
+            subjects::INVENTORY_BUCKET,
+        ),
+        idempotency: JsonKv::new(
+            ensure_bucket(&js, subjects::IDEMPOTENCY_BUCKET, replicas, IDEMPOTENCY_TTL).await?,
+            subjects::IDEMPOTENCY_BUCKET,
+        ),
+        client,
+        js,
+        saga_consumer,
+    })
+}
+
+fn connect_options() -> ConnectOptions {
+    ConnectOptions::new()
+        .name("order-service")
+        .retry_on_initial_connect()
+        .max_reconnects(None)
+        .connection_timeout(Duration::from_secs(3))
+        .request_timeout(Some(REQUEST_TIMEOUT))
+        .reconnect_delay_callback(|attempts| {
+            let millis = 100u64.saturating_mul(1 << attempts.min(6));
+            Duration::from_millis(millis.min(5_000))
+        })
+        .event_callback(|event| async move {
+            match event {
+                Event::Connected => tracing::info!("nats connected"),
+                Event::Disconnected => tracing::warn!("nats disconnected; reconnecting"),
+                other => tracing::warn!(event = %other, "nats event"),
+            }
+        })
+}
+
+async fn ensure_stream(
+    js: &jetstream::Context,
+    replicas: usize,
+) -> Result<stream::Stream, BridgeError> {
+    let config = stream::Config {
+        name: subjects::STREAM.into(),
+        subjects: vec![subjects::STREAM_SUBJECTS.into()],
+        storage: stream::StorageType::File,
+        retention: stream::RetentionPolicy::Limits,
+        num_replicas: replicas,
+        duplicate_window: DUPLICATE_WINDOW,
+        max_age: EVENT_RETENTION,
+        ..Default::default()
+    };
+    let stream = js
+        .get_or_create_stream(config)
+        .await
+        .map_err(|e| setup_error("stream ORDERS", e))?;
+    Ok(stream)
+}
+
+async fn ensure_bucket(
+    js: &jetstream::Context,
+    bucket: &str,
+    replicas: usize,
+    max_age: Duration,
+) -> Result<kv::Store, BridgeError> {
+    if let Ok(store) = js.get_key_value(bucket).await {
+        return Ok(store);
+    }
+    let config = kv::Config {
+        bucket: bucket.into(),
+        history: 1,
+        storage: stream::StorageType::File,
+        num_replicas: replicas,
+        max_age,
+        ..Default::default()
+    };
+    match js.create_key_value(config).await {
+        Ok(store) => Ok(store),
+        // Another replica may have created it between our get and create.
+        Err(_) => js
+            .get_key_value(bucket)
+            .await
+            .map_err(|e| setup_error(bucket, e)),
+    }
+}
+
+async fn ensure_saga_consumer(
+    stream: &stream::Stream,
+    settings: &Settings,
+) -> Result<consumer::PullConsumer, BridgeError> {
+    let config = consumer::pull::Config {
+        durable_name: Some(subjects::SAGA_CONSUMER.into()),
+        description: Some("drives one saga per ORDER.created".into()),
+        filter_subject: super::subjects::event(crate::contracts::EventKind::Created),
+        ack_policy: consumer::AckPolicy::Explicit,
+        ack_wait: settings.ack_wait,
+        // An accepted order is never given up on: transient failures are
+        // nak'd with a delay; poison messages are terminated explicitly.
+        max_deliver: -1,
+        max_ack_pending: 20_000,
+        ..Default::default()
+    };
+    stream
+        .create_consumer(config)
+        .await
+        .map_err(|e| setup_error("consumer order-saga", e))
+}
+
+fn setup_error(what: &str, e: impl std::fmt::Display) -> BridgeError {
+    BridgeError::Unavailable(format!("cannot set up {what}: {e}"))
+}

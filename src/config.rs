@@ -1,0 +1,314 @@
+//! Settings: built-in defaults < optional config file (`CONFIG_FILE`, TOML) <
+//! environment variables.
+//!
+//! Every value is read as text and parsed here, so an invalid value is
+//! reported with the exact environment variable name, and every problem is
+//! reported at once, before anything binds or connects.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Everything the service can be configured with. `Default` is the built-in
+/// defaults (what `make run` uses).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `NATS_URL`: one or more comma-separated server URLs.
+    pub nats_url: String,
+    /// `NATS_CONNECT_TIMEOUT_SECS`: how long start-up waits for NATS.
+    pub nats_connect_timeout: Duration,
+    /// `HTTP_ADDR`: where the HTTP API binds.
+    pub http_addr: SocketAddr,
+    /// `WORKER_POOL_SIZE`: worker actors in the pool.
+    pub worker_pool_size: usize,
+    /// `MAILBOX_CAPACITY`: bound of every bounded mailbox (workers, services);
+    /// also how many orders one worker may hold in flight.
+    pub mailbox_capacity: usize,
+    /// `PAYMENT_GATEWAY_URL`: HTTP payment provider; unset = built-in simulator.
+    pub payment_gateway_url: Option<String>,
+    /// `PAYMENT_TIMEOUT_MS`: timeout of one call to the payment provider.
+    pub payment_timeout: Duration,
+    /// `PAYMENT_SIM_LATENCY_MS`: simulated provider latency.
+    pub payment_sim_latency: Duration,
+    /// `PAYMENT_SIM_FAILURE_RATE`: share (0.0..=1.0) of simulated calls that
+    /// fail transiently (a probability, not money).
+    pub payment_sim_failure_rate: f64,
+    /// `ACK_WAIT_SECS`: JetStream ack_wait of the saga consumer.
+    pub ack_wait: Duration,
+    /// `NATS_REPLICAS`: replicas for the stream and buckets the service creates.
+    pub nats_replicas: usize,
+    /// `SHUTDOWN_TIMEOUT_SECS`: graceful drain deadline.
+    pub shutdown_timeout: Duration,
+    /// `SAMPLE_INVENTORY`: `sku=n,sku=n` stock set at start-up when the SKU
+    /// has no record yet (demo data for `make run`).
+    pub sample_inventory: Vec<(String, u64)>,
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT`: export traces over OTLP when set.
+    pub otel_endpoint: Option<String>,
+    /// `OTEL_SERVICE_NAME`.
+    pub otel_service_name: String,
+    /// `LOG_FORMAT`: `text` (default) or `json`.
+    pub log_format: LogFormat,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            nats_url: "nats://127.0.0.1:4222".into(),
+            nats_connect_timeout: Duration::from_secs(30),
+            http_addr: SocketAddr::from(([0, 0, 0, 0], 8080)),
+            worker_pool_size: 10,
+            mailbox_capacity: 64,
+            payment_gateway_url: None,
+            payment_timeout: Duration::from_secs(5),
+            payment_sim_latency: Duration::ZERO,
+            payment_sim_failure_rate: 0.0,
+            ack_wait: Duration::from_secs(30),
+            nats_replicas: 1,
+            shutdown_timeout: Duration::from_secs(25),
+            sample_inventory: Vec::new(),
+            otel_endpoint: None,
+            otel_service_name: "order-service".into(),
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+/// One or more invalid settings; `Display` lists each with its variable name.
+#[derive(Debug)]
+pub struct ConfigError(Vec<String>);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid configuration: {}", self.0.join("; "))
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Settings {
+    /// Loads defaults < `CONFIG_FILE` (TOML, lowercase keys) < environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let mut builder = config::Config::builder();
+        if let Ok(path) = std::env::var("CONFIG_FILE") {
+            builder = builder.add_source(config::File::with_name(&path).required(true));
+        }
+        let raw: HashMap<String, String> = builder
+            .add_source(config::Environment::default().try_parsing(false))
+            .build()
+            .and_then(|c| c.try_deserialize::<HashMap<String, config::Value>>())
+            .map_err(|e| ConfigError(vec![e.to_string()]))?
+            .into_iter()
+            .filter_map(|(k, v)| v.into_string().ok().map(|s| (k.to_ascii_uppercase(), s)))
+            .collect();
+        Self::from_map(&raw)
+    }
+
+    /// Builds settings from `VARIABLE -> value` pairs (unknown names ignored).
+    pub fn from_map(raw: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let mut p = Parser {
+            raw,
+            errors: Vec::new(),
+        };
+        let d = Settings::default();
+        let settings = Settings {
+            nats_url: p.text("NATS_URL").unwrap_or(d.nats_url),
+            nats_connect_timeout: p.secs("NATS_CONNECT_TIMEOUT_SECS", d.nats_connect_timeout),
+            http_addr: p.parse("HTTP_ADDR", d.http_addr),
+            worker_pool_size: p.bounded("WORKER_POOL_SIZE", d.worker_pool_size, 1, 1024),
+            mailbox_capacity: p.bounded("MAILBOX_CAPACITY", d.mailbox_capacity, 1, 1 << 20),
+            payment_gateway_url: p.url("PAYMENT_GATEWAY_URL"),
+            payment_timeout: p.millis("PAYMENT_TIMEOUT_MS", d.payment_timeout),
+            payment_sim_latency: p.millis("PAYMENT_SIM_LATENCY_MS", d.payment_sim_latency),
+            payment_sim_failure_rate: p.rate("PAYMENT_SIM_FAILURE_RATE"),
+            ack_wait: p.secs("ACK_WAIT_SECS", d.ack_wait),
+            nats_replicas: p.bounded("NATS_REPLICAS", d.nats_replicas, 1, 5),
+            shutdown_timeout: p.secs("SHUTDOWN_TIMEOUT_SECS", d.shutdown_timeout),
+            sample_inventory: p.inventory("SAMPLE_INVENTORY"),
+            otel_endpoint: p.text("OTEL_EXPORTER_OTLP_ENDPOINT"),
+            otel_service_name: p.text("OTEL_SERVICE_NAME").unwrap_or(d.otel_service_name),
+            log_format: p.log_format("LOG_FORMAT"),
+        };
+        if settings.nats_url.split(',').all(|u| u.trim().is_empty()) {
+            p.errors
+                .push("NATS_URL: must name at least one server".into());
+        }
+        match p.errors.is_empty() {
+            true => Ok(settings),
+            false => Err(ConfigError(p.errors)),
+        }
+    }
+
+    /// The NATS server URLs, trimmed.
+    pub fn nats_urls(&self) -> Vec<String> {
+        self.nats_url
+            .split(',')
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(String::from)
+            .collect()
+    }
+}
+
+struct Parser<'a> {
+    raw: &'a HashMap<String, String>,
+    errors: Vec<String>,
+}
+
+impl Parser<'_> {
+    fn text(&self, name: &str) -> Option<String> {
+        self.raw
+            .get(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    }
+
+    fn fail<T>(&mut self, name: &str, value: &str, why: impl fmt::Display, fallback: T) -> T {
+        self.errors.push(format!("{name}={value:?}: {why}"));
+        fallback
+    }
+
+    fn parse<T: FromStr>(&mut self, name: &str, default: T) -> T
+    where
+        T::Err: fmt::Display,
+    {
+        match self.text(name) {
+            None => default,
+            Some(v) => match v.parse() {
+                Ok(parsed) => parsed,
+                Err(e) => self.fail(name, &v, e, default),
+            },
+        }
+    }
+
+    fn bounded(&mut self, name: &str, default: usize, min: usize, max: usize) -> usize {
+        let value = self.parse(name, default);
+        if (min..=max).contains(&value) {
+            return value;
+        }
+        self.fail(
+            name,
+            &value.to_string(),
+            format!("must be between {min} and {max}"),
+            default,
+        )
+    }
+
+    fn millis(&mut self, name: &str, default: Duration) -> Duration {
+        Duration::from_millis(self.parse(name, default.as_millis() as u64))
+    }
+
+    fn secs(&mut self, name: &str, default: Duration) -> Duration {
+        let secs = self.parse(name, default.as_secs());
+        if secs == 0 {
+            return self.fail(name, "0", "must be at least 1", default);
+        }
+        Duration::from_secs(secs)
+    }
+
+    fn rate(&mut self, name: &str) -> f64 {
+        let rate: f64 = self.parse(name, 0.0);
+        if (0.0..=1.0).contains(&rate) {
+            return rate;
+        }
+        self.fail(name, &rate.to_string(), "must be between 0.0 and 1.0", 0.0)
+    }
+
+    fn url(&mut self, name: &str) -> Option<String> {
+        let url = self.text(name)?;
+        if url.starts_with("http://") || url.starts_with("https://") {
+            return Some(url.trim_end_matches('/').to_string());
+        }
+        self.fail(name, &url, "must start with http:// or https://", None)
+    }
+
+    fn log_format(&mut self, name: &str) -> LogFormat {
+        match self.text(name).as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => self.fail(name, other, "must be `text` or `json`", LogFormat::Text),
+        }
+    }
+
+    fn inventory(&mut self, name: &str) -> Vec<(String, u64)> {
+        let Some(text) = self.text(name) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            match pair
+                .split_once('=')
+                .map(|(s, n)| (s.trim(), n.trim().parse::<u64>()))
+            {
+                Some((sku, Ok(n))) if !sku.is_empty() => out.push((sku.to_string(), n)),
+                _ => return self.fail(name, pair, "expected sku=count pairs", Vec::new()),
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn empty_environment_gives_documented_defaults() {
+        let s = Settings::from_map(&HashMap::new()).expect("defaults are valid");
+        assert_eq!(s.nats_url, "nats://127.0.0.1:4222");
+        assert_eq!(s.http_addr.to_string(), "0.0.0.0:8080");
+        assert_eq!(s.worker_pool_size, 10);
+        assert!(s.payment_gateway_url.is_none());
+    }
+
+    #[test]
+    fn every_invalid_variable_is_reported_by_name_at_once() {
+        let raw = map(&[
+            ("WORKER_POOL_SIZE", "ten"),
+            ("HTTP_ADDR", "nowhere"),
+            ("PAYMENT_GATEWAY_URL", "ftp://x"),
+        ]);
+        let err = Settings::from_map(&raw)
+            .expect_err("invalid values")
+            .to_string();
+        for name in ["WORKER_POOL_SIZE", "HTTP_ADDR", "PAYMENT_GATEWAY_URL"] {
+            assert!(err.contains(name), "{name} missing from: {err}");
+        }
+    }
+
+    #[test]
+    fn zero_workers_is_rejected() {
+        let err = Settings::from_map(&map(&[("WORKER_POOL_SIZE", "0")])).expect_err("zero workers");
+        assert!(err.to_string().contains("WORKER_POOL_SIZE"));
+    }
+
+    #[test]
+    fn sample_inventory_parses_pairs() {
+        let s = Settings::from_map(&map(&[("SAMPLE_INVENTORY", "A-1=5, B-2=0")])).expect("valid");
+        assert_eq!(
+            s.sample_inventory,
+            vec![("A-1".to_string(), 5), ("B-2".to_string(), 0)]
+        );
+    }
+
+    #[test]
+    fn several_nats_urls_are_split() {
+        let s = Settings::from_map(&map(&[("NATS_URL", "nats://a:1, nats://b:2")])).expect("valid");
+        assert_eq!(s.nats_urls(), vec!["nats://a:1", "nats://b:2"]);
+    }
+}

@@ -1,0 +1,170 @@
+//! Order events as published on `ORDER.<kind>`: the kind, the order it is
+//! about and its protobuf payload, built from the domain order.
+
+use super::proto;
+use crate::domain::{Order, OrderItem};
+
+/// Every event the saga publishes. `name()` is the subject suffix and the
+/// `Nats-Msg-Id` suffix; both are part of the external contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    Created,
+    InventoryReserved,
+    PaymentCaptured,
+    PaymentDeclined,
+    InventoryReleased,
+    Completed,
+    Failed,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 7] = [
+        Self::Created,
+        Self::InventoryReserved,
+        Self::PaymentCaptured,
+        Self::PaymentDeclined,
+        Self::InventoryReleased,
+        Self::Completed,
+        Self::Failed,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::InventoryReserved => "inventory_reserved",
+            Self::PaymentCaptured => "payment_captured",
+            Self::PaymentDeclined => "payment_declined",
+            Self::InventoryReleased => "inventory_released",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Completed | Self::Failed)
+    }
+}
+
+/// An encoded event ready to publish.
+#[derive(Debug, Clone)]
+pub struct OrderEvent {
+    pub kind: EventKind,
+    pub order_id: String,
+    pub payload: Vec<u8>,
+}
+
+fn items(order: &Order) -> Vec<proto::OrderItem> {
+    order.items.iter().map(item).collect()
+}
+
+fn item(i: &OrderItem) -> proto::OrderItem {
+    proto::OrderItem {
+        sku: i.sku.clone(),
+        quantity: i.quantity,
+        unit_price_minor: i.unit_price_minor,
+    }
+}
+
+fn total(order: &Order) -> Option<proto::Money> {
+    Some(proto::Money {
+        amount_minor: order.total_minor,
+        currency: order.currency.to_string(),
+    })
+}
+
+impl OrderEvent {
+    fn new(kind: EventKind, order: &Order, message: impl prost::Message) -> Self {
+        Self {
+            kind,
+            order_id: order.order_id.to_string(),
+            payload: message.encode_to_vec(),
+        }
+    }
+
+    pub fn created(order: &Order) -> Self {
+        let created_at = order
+            .created_at
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        let msg = proto::OrderCreated {
+            order_id: order.order_id.to_string(),
+            customer_id: order.customer_id.clone(),
+            items: items(order),
+            total: total(order),
+            payment_token: order.payment_token.clone(),
+            created_at,
+        };
+        Self::new(EventKind::Created, order, msg)
+    }
+
+    pub fn inventory_reserved(order: &Order) -> Self {
+        let msg = proto::InventoryReserved {
+            order_id: order.order_id.to_string(),
+            items: items(order),
+        };
+        Self::new(EventKind::InventoryReserved, order, msg)
+    }
+
+    pub fn payment_captured(order: &Order, charge_id: &str) -> Self {
+        let msg = proto::PaymentCaptured {
+            order_id: order.order_id.to_string(),
+            charge_id: charge_id.to_string(),
+            amount: total(order),
+        };
+        Self::new(EventKind::PaymentCaptured, order, msg)
+    }
+
+    pub fn payment_declined(order: &Order, reason: &str) -> Self {
+        let msg = proto::PaymentDeclined {
+            order_id: order.order_id.to_string(),
+            reason: reason.to_string(),
+        };
+        Self::new(EventKind::PaymentDeclined, order, msg)
+    }
+
+    pub fn inventory_released(order: &Order) -> Self {
+        let msg = proto::InventoryReleased {
+            order_id: order.order_id.to_string(),
+            items: items(order),
+        };
+        Self::new(EventKind::InventoryReleased, order, msg)
+    }
+
+    pub fn completed(order: &Order) -> Self {
+        let msg = proto::OrderCompleted {
+            order_id: order.order_id.to_string(),
+            charge_id: order.charge_id.clone().unwrap_or_default(),
+            total: total(order),
+        };
+        Self::new(EventKind::Completed, order, msg)
+    }
+
+    pub fn failed(order: &Order, detail: &str) -> Self {
+        let msg = proto::OrderFailed {
+            order_id: order.order_id.to_string(),
+            reason: order
+                .failure_reason
+                .map(|r| r.as_str().to_string())
+                .unwrap_or_default(),
+            detail: detail.to_string(),
+        };
+        Self::new(EventKind::Failed, order, msg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_names_round_trip() {
+        for kind in EventKind::ALL {
+            assert_eq!(EventKind::from_name(kind.name()), Some(kind));
+        }
+        assert_eq!(EventKind::from_name("nope"), None);
+    }
+}

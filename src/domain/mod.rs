@@ -1,0 +1,18 @@
+//! Domain types: orders, items, money and the order status machine.
+//!
+//! Pure logic with no actix, prost or NATS imports. Validation of incoming
+//! orders lives here so every entry point enforces the same rules.
+
+mod idempotency;
+mod money;
+mod order;
+mod status;
+mod stock;
+mod validation;
+
+pub use idempotency::{IdempotencyRecord, IdempotencyState, fingerprint, idempotency_kv_key};
+pub use money::{Currency, Money};
+pub use order::{Order, OrderId, OrderItem, Outcome, StatusChange};
+pub use status::{FailureReason, OrderStatus, TransitionError};
+pub use stock::{StockChange, StockRecord};
+pub use validation::{NewOrder, NewOrderItem, ValidOrder, ValidationError, is_valid_sku, limits};

@@ -1,0 +1,268 @@
+//! The order aggregate as stored in the `orders` KV bucket, and its status
+//! history. Changes go through [`Order::advance`], which enforces the status
+//! machine, so a stored order can never hold an impossible history.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use time::OffsetDateTime;
+
+use super::{Currency, FailureReason, OrderStatus, TransitionError};
+
+/// Order identifier: a UUIDv7 (time-ordered), rendered lower-case hyphenated.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OrderId(String);
+
+impl OrderId {
+    pub fn generate() -> Self {
+        Self(uuid::Uuid::now_v7().to_string())
+    }
+
+    /// Accepts only canonical UUID text, so ids are safe as KV keys and
+    /// NATS header values.
+    pub fn parse(text: &str) -> Option<Self> {
+        let uuid = uuid::Uuid::parse_str(text).ok()?;
+        let canonical = uuid.to_string();
+        (canonical == text).then_some(Self(canonical))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for OrderId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One line of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderItem {
+    pub sku: String,
+    pub quantity: u32,
+    pub unit_price_minor: i64,
+}
+
+/// One entry of an order's status history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusChange {
+    pub status: OrderStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// The order record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    pub order_id: OrderId,
+    pub customer_id: String,
+    pub items: Vec<OrderItem>,
+    pub total_minor: i64,
+    pub currency: Currency,
+    /// Provider token (never card data); not returned by the public API.
+    pub payment_token: String,
+    pub status: OrderStatus,
+    pub failure_reason: Option<FailureReason>,
+    pub charge_id: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    pub history: Vec<StatusChange>,
+    /// Whether the events of the current status are known to be published
+    /// (set after the terminal events; see the saga).
+    #[serde(default)]
+    pub events_published: bool,
+}
+
+/// What the saga learned in a step, applied with [`Order::advance`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Reserved,
+    OutOfStock { detail: String },
+    Captured { charge_id: String },
+    Declined { detail: String },
+    Completed,
+    Released,
+}
+
+impl Order {
+    /// A new `PENDING` order.
+    pub fn pending(
+        order_id: OrderId,
+        customer_id: String,
+        items: Vec<OrderItem>,
+        currency: Currency,
+        payment_token: String,
+        created_at: OffsetDateTime,
+    ) -> Self {
+        let total_minor = items
+            .iter()
+            .map(|i| i.unit_price_minor.saturating_mul(i64::from(i.quantity)))
+            .fold(0i64, i64::saturating_add);
+        Self {
+            order_id,
+            customer_id,
+            items,
+            total_minor,
+            currency,
+            payment_token,
+            status: OrderStatus::Pending,
+            failure_reason: None,
+            charge_id: None,
+            created_at,
+            updated_at: created_at,
+            history: vec![StatusChange {
+                status: OrderStatus::Pending,
+                at: created_at,
+                detail: None,
+            }],
+            events_published: false,
+        }
+    }
+
+    /// Applies a step's outcome, moving to the next status.
+    pub fn advance(
+        &mut self,
+        outcome: Outcome,
+        now: OffsetDateTime,
+    ) -> Result<(), TransitionError> {
+        let (next, detail) = match outcome {
+            Outcome::Reserved => (OrderStatus::StockReserved, None),
+            Outcome::OutOfStock { detail } => {
+                self.failure_reason = Some(FailureReason::OutOfStock);
+                (OrderStatus::Failed, Some(detail))
+            }
+            Outcome::Captured { charge_id } => {
+                self.charge_id = Some(charge_id);
+                (OrderStatus::PaymentCaptured, None)
+            }
+            Outcome::Declined { detail } => {
+                self.failure_reason = Some(FailureReason::PaymentDeclined);
+                (OrderStatus::Compensating, Some(detail))
+            }
+            Outcome::Completed => (OrderStatus::Completed, None),
+            Outcome::Released => (OrderStatus::Failed, None),
+        };
+        if !self.status.can_become(next) {
+            return Err(TransitionError {
+                from: self.status,
+                to: next,
+            });
+        }
+        self.status = next;
+        self.updated_at = now;
+        self.events_published = false;
+        self.history.push(StatusChange {
+            status: next,
+            at: now,
+            detail,
+        });
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order() -> Order {
+        let items = vec![
+            OrderItem {
+                sku: "A".into(),
+                quantity: 2,
+                unit_price_minor: 1999,
+            },
+            OrderItem {
+                sku: "B".into(),
+                quantity: 1,
+                unit_price_minor: 500,
+            },
+        ];
+        let now = OffsetDateTime::UNIX_EPOCH;
+        Order::pending(
+            OrderId::generate(),
+            "c".into(),
+            items,
+            Currency::default(),
+            "tok".into(),
+            now,
+        )
+    }
+
+    #[test]
+    fn total_is_the_sum_of_lines_in_minor_units() {
+        assert_eq!(order().total_minor, 2 * 1999 + 500);
+    }
+
+    #[test]
+    fn given_reserved_order_when_captured_then_charge_is_recorded() {
+        let mut o = order();
+        o.advance(Outcome::Reserved, OffsetDateTime::UNIX_EPOCH)
+            .expect("reserve");
+        o.advance(
+            Outcome::Captured {
+                charge_id: "ch_1".into(),
+            },
+            OffsetDateTime::UNIX_EPOCH,
+        )
+        .expect("capture");
+        assert_eq!(o.status, OrderStatus::PaymentCaptured);
+        assert_eq!(o.charge_id.as_deref(), Some("ch_1"));
+        assert_eq!(o.history.len(), 3);
+    }
+
+    #[test]
+    fn given_pending_order_when_out_of_stock_then_failed_with_reason() {
+        let mut o = order();
+        o.advance(
+            Outcome::OutOfStock { detail: "A".into() },
+            OffsetDateTime::UNIX_EPOCH,
+        )
+        .expect("fail");
+        assert_eq!(o.status, OrderStatus::Failed);
+        assert_eq!(o.failure_reason, Some(FailureReason::OutOfStock));
+    }
+
+    #[test]
+    fn given_declined_order_when_released_then_failed_payment_declined() {
+        let mut o = order();
+        o.advance(Outcome::Reserved, OffsetDateTime::UNIX_EPOCH)
+            .expect("reserve");
+        o.advance(
+            Outcome::Declined {
+                detail: "card".into(),
+            },
+            OffsetDateTime::UNIX_EPOCH,
+        )
+        .expect("decline");
+        o.advance(Outcome::Released, OffsetDateTime::UNIX_EPOCH)
+            .expect("release");
+        assert_eq!(
+            (o.status, o.failure_reason),
+            (OrderStatus::Failed, Some(FailureReason::PaymentDeclined))
+        );
+    }
+
+    #[test]
+    fn given_pending_order_when_completed_directly_then_rejected() {
+        let mut o = order();
+        let err = o
+            .advance(Outcome::Completed, OffsetDateTime::UNIX_EPOCH)
+            .expect_err("skip");
+        assert_eq!(err.from, OrderStatus::Pending);
+        assert_eq!(o.status, OrderStatus::Pending);
+    }
+
+    #[test]
+    fn order_ids_must_be_canonical_uuids() {
+        let id = OrderId::generate();
+        assert_eq!(OrderId::parse(id.as_str()), Some(id.clone()));
+        assert!(OrderId::parse("../etc").is_none());
+        assert!(OrderId::parse(&id.as_str().to_uppercase()).is_none());
+    }
+}

@@ -1,0 +1,276 @@
+//! Validation of a submitted order: the raw request shape ([`NewOrder`]) and
+//! the rules it must meet before anything is published. Bounds are in
+//! [`limits`] and documented in the README.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Currency, OrderItem};
+
+/// Bounds on submitted orders.
+pub mod limits {
+    pub const MAX_CUSTOMER_ID_LEN: usize = 128;
+    pub const MAX_ITEMS: usize = 100;
+    pub const MAX_SKU_LEN: usize = 64;
+    pub const MAX_QUANTITY: i64 = 10_000;
+    /// 10^11 minor units per line item (one billion in a two-decimal currency).
+    pub const MAX_UNIT_PRICE_MINOR: i64 = 100_000_000_000;
+    pub const MAX_PAYMENT_TOKEN_LEN: usize = 128;
+    pub const DEFAULT_PAYMENT_TOKEN: &str = "tok_visa";
+}
+
+/// The `POST /orders` body as received.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrder {
+    pub customer_id: String,
+    pub items: Vec<NewOrderItem>,
+    #[serde(default)]
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub payment_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrderItem {
+    pub sku: String,
+    pub quantity: i64,
+    pub unit_price_minor: i64,
+}
+
+/// The first rule a submitted order breaks, with the JSON path of the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct ValidationError {
+    pub field: String,
+    pub message: String,
+}
+
+/// A submitted order that passed validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidOrder {
+    pub customer_id: String,
+    pub items: Vec<OrderItem>,
+    pub currency: Currency,
+    pub payment_token: String,
+}
+
+fn invalid(field: impl Into<String>, message: impl Into<String>) -> ValidationError {
+    ValidationError {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// A SKU is 1–64 characters of `A-Z a-z 0-9 . _ -`: safe as a KV key.
+pub fn is_valid_sku(sku: &str) -> bool {
+    !sku.is_empty()
+        && sku.len() <= limits::MAX_SKU_LEN
+        && sku
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+}
+
+fn check_text(field: &str, value: &str, max: usize) -> Result<(), ValidationError> {
+    if value.trim().is_empty() {
+        return Err(invalid(field, "must not be empty"));
+    }
+    if value.chars().count() > max {
+        return Err(invalid(field, format!("must be at most {max} characters")));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(invalid(field, "must not contain control characters"));
+    }
+    Ok(())
+}
+
+fn check_item(index: usize, item: &NewOrderItem) -> Result<OrderItem, ValidationError> {
+    let path = |f: &str| format!("items[{index}].{f}");
+    if !is_valid_sku(&item.sku) {
+        return Err(invalid(
+            path("sku"),
+            "must be 1-64 characters of A-Z a-z 0-9 . _ -",
+        ));
+    }
+    if !(1..=limits::MAX_QUANTITY).contains(&item.quantity) {
+        return Err(invalid(
+            path("quantity"),
+            format!("must be between 1 and {}", limits::MAX_QUANTITY),
+        ));
+    }
+    if !(0..=limits::MAX_UNIT_PRICE_MINOR).contains(&item.unit_price_minor) {
+        let max = limits::MAX_UNIT_PRICE_MINOR;
+        return Err(invalid(
+            path("unit_price_minor"),
+            format!("must be between 0 and {max} (integer minor units)"),
+        ));
+    }
+    Ok(OrderItem {
+        sku: item.sku.clone(),
+        quantity: u32::try_from(item.quantity)
+            .map_err(|_| invalid(path("quantity"), "out of range"))?,
+        unit_price_minor: item.unit_price_minor,
+    })
+}
+
+impl NewOrder {
+    /// Checks every rule; returns the first violation.
+    pub fn validate(&self) -> Result<ValidOrder, ValidationError> {
+        check_text(
+            "customer_id",
+            &self.customer_id,
+            limits::MAX_CUSTOMER_ID_LEN,
+        )?;
+        if self.items.is_empty() {
+            return Err(invalid("items", "must contain at least one item"));
+        }
+        if self.items.len() > limits::MAX_ITEMS {
+            return Err(invalid(
+                "items",
+                format!("must contain at most {} items", limits::MAX_ITEMS),
+            ));
+        }
+        let items = self
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| check_item(i, item));
+        let items = items.collect::<Result<Vec<_>, _>>()?;
+        check_unique_skus(&items)?;
+        check_total(&items)?;
+        let currency = match self.currency.as_deref() {
+            None => Currency::default(),
+            Some(code) => Currency::parse(code).ok_or_else(|| {
+                invalid("currency", "must be a 3-letter ISO 4217 code such as USD")
+            })?,
+        };
+        let token = self
+            .payment_token
+            .as_deref()
+            .unwrap_or(limits::DEFAULT_PAYMENT_TOKEN);
+        check_text("payment_token", token, limits::MAX_PAYMENT_TOKEN_LEN)?;
+        Ok(ValidOrder {
+            customer_id: self.customer_id.clone(),
+            items,
+            currency,
+            payment_token: token.to_string(),
+        })
+    }
+}
+
+fn check_unique_skus(items: &[OrderItem]) -> Result<(), ValidationError> {
+    let mut seen = std::collections::HashSet::new();
+    match items.iter().position(|i| !seen.insert(i.sku.as_str())) {
+        Some(index) => Err(invalid(
+            format!("items[{index}].sku"),
+            "each sku may appear only once; sum the quantities",
+        )),
+        None => Ok(()),
+    }
+}
+
+fn check_total(items: &[OrderItem]) -> Result<(), ValidationError> {
+    items
+        .iter()
+        .try_fold(0i64, |sum, i| {
+            i.unit_price_minor
+                .checked_mul(i64::from(i.quantity))?
+                .checked_add(sum)
+        })
+        .map(|_| ())
+        .ok_or_else(|| invalid("items", "order total overflows"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order() -> NewOrder {
+        let item = NewOrderItem {
+            sku: "SKU-1".into(),
+            quantity: 2,
+            unit_price_minor: 1999,
+        };
+        NewOrder {
+            customer_id: "c-1".into(),
+            items: vec![item],
+            currency: None,
+            payment_token: None,
+        }
+    }
+
+    fn field_of(o: NewOrder) -> String {
+        o.validate().expect_err("should be invalid").field
+    }
+
+    #[test]
+    fn a_well_formed_order_gets_defaults() {
+        let valid = order().validate().expect("valid");
+        assert_eq!(valid.currency.as_str(), "USD");
+        assert_eq!(valid.payment_token, "tok_visa");
+    }
+
+    #[test]
+    fn empty_customer_id_is_rejected() {
+        let mut o = order();
+        o.customer_id = "  ".into();
+        assert_eq!(field_of(o), "customer_id");
+    }
+
+    #[test]
+    fn empty_items_are_rejected() {
+        let mut o = order();
+        o.items.clear();
+        assert_eq!(field_of(o), "items");
+    }
+
+    #[test]
+    fn zero_quantity_is_rejected() {
+        let mut o = order();
+        o.items[0].quantity = 0;
+        assert_eq!(field_of(o), "items[0].quantity");
+    }
+
+    #[test]
+    fn negative_price_is_rejected_and_zero_is_allowed() {
+        let mut o = order();
+        o.items[0].unit_price_minor = 0;
+        assert!(o.clone().validate().is_ok());
+        o.items[0].unit_price_minor = -1;
+        assert_eq!(field_of(o), "items[0].unit_price_minor");
+    }
+
+    #[test]
+    fn sku_with_unsafe_characters_is_rejected() {
+        let mut o = order();
+        o.items[0].sku = "a b*".into();
+        assert_eq!(field_of(o), "items[0].sku");
+    }
+
+    #[test]
+    fn duplicate_skus_are_rejected() {
+        let mut o = order();
+        o.items.push(o.items[0].clone());
+        assert_eq!(field_of(o), "items[1].sku");
+    }
+
+    #[test]
+    fn too_many_items_are_rejected() {
+        let mut o = order();
+        o.items = (0..=limits::MAX_ITEMS)
+            .map(|i| NewOrderItem {
+                sku: format!("S{i}"),
+                quantity: 1,
+                unit_price_minor: 1,
+            })
+            .collect();
+        assert_eq!(field_of(o), "items");
+    }
+
+    #[test]
+    fn lowercase_currency_is_rejected() {
+        let mut o = order();
+        o.currency = Some("usd".into());
+        assert_eq!(field_of(o), "currency");
+    }
+}

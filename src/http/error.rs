@@ -1,0 +1,98 @@
+//! `ApiError`: every HTTP error, rendered as `{"error":{"code","message"}}`.
+//! 503s carry `Retry-After`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::json;
+
+use crate::actors::intake::IntakeError;
+use crate::actors::inventory::InventoryError;
+
+/// Seconds a client should wait before retrying after a 503.
+const RETRY_AFTER_SECS: &str = "1";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request is not well-formed (bad JSON, bad header).
+    #[error("{1}")]
+    Malformed(&'static str, String),
+    /// 422: well-formed but breaks a rule.
+    #[error("{1}")]
+    Invalid(&'static str, String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("request body exceeds {0} bytes")]
+    TooLarge(usize),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// 503: a dependency (NATS) is unavailable; nothing was accepted.
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Malformed(code, _) | Self::Invalid(code, _) => code,
+            Self::NotFound(_) => "not_found",
+            Self::TooLarge(_) => "payload_too_large",
+            Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::Unavailable(_) => "unavailable",
+            Self::Internal(_) => "internal",
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Malformed(..) => StatusCode::BAD_REQUEST,
+            Self::Invalid(..) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Self::Internal(detail) = self {
+            tracing::error!(detail, "internal error answered 500");
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        if matches!(self, Self::Unavailable(_)) {
+            response.insert_header(("Retry-After", RETRY_AFTER_SECS));
+        }
+        response.json(json!({"error": {"code": self.code(), "message": self.to_string()}}))
+    }
+}
+
+impl From<IntakeError> for ApiError {
+    fn from(e: IntakeError) -> Self {
+        match e {
+            IntakeError::Unavailable(m) => {
+                Self::Unavailable(format!("order not accepted, try again: {m}"))
+            }
+            IntakeError::KeyReused => Self::Invalid("idempotency_key_reused", e.to_string()),
+            IntakeError::Internal(m) => Self::Internal(m),
+        }
+    }
+}
+
+impl From<InventoryError> for ApiError {
+    fn from(e: InventoryError) -> Self {
+        match e {
+            InventoryError::Permanent(m) => Self::Internal(m),
+            other => Self::Unavailable(other.to_string()),
+        }
+    }
+}
+
+impl From<actix::MailboxError> for ApiError {
+    fn from(e: actix::MailboxError) -> Self {
+        Self::Unavailable(format!("service busy or restarting: {e}"))
+    }
+}

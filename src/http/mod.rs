@@ -1,0 +1,29 @@
+//! The HTTP API (actix-web): orders, inventory, health, readiness, metrics.
+//! Handlers talk to actors through `Addr`s in [`AppState`], never to NATS.
+//! Every error is JSON `{"error":{"code","message"}}` (see [`ApiError`]).
+
+mod error;
+mod health;
+mod inventory;
+mod orders;
+mod state;
+
+pub use error::ApiError;
+pub use state::AppState;
+
+use actix_web::web;
+
+/// Largest accepted request body.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Registers every route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(orders::json_config())
+        .route("/orders", web::post().to(orders::place))
+        .route("/orders/{id}", web::get().to(orders::get))
+        .route("/inventory/{sku}", web::put().to(inventory::set))
+        .route("/inventory/{sku}", web::get().to(inventory::get))
+        .route("/health", web::get().to(health::health))
+        .route("/ready", web::get().to(health::ready))
+        .route("/metrics", web::get().to(health::metrics));
+}

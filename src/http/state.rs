@@ -1,0 +1,17 @@
+//! Shared handles for handlers.
+
+use actix::Addr;
+use std::sync::Arc;
+
+use crate::actors::intake::IntakeActor;
+use crate::actors::inventory::InventoryActor;
+use crate::metrics::Metrics;
+use crate::readiness::Readiness;
+
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub intake: Addr<IntakeActor>,
+    pub inventory: Addr<InventoryActor>,
+    pub readiness: Arc<Readiness>,
+    pub metrics: Arc<Metrics>,
+}

@@ -1,0 +1,27 @@
+//! order-service: event-driven order processing on actix actors and NATS
+//! JetStream.
+//!
+//! ```text
+//! HTTP (actix-web) ─► IntakeActor ─► JetStreamPublisher ─► ORDER.created
+//!                                                              │
+//! JetStreamConsumer (durable "order-saga") ◄──────────────────┘
+//!   └─► WorkerActor pool (bounded mailboxes)
+//!         └─► OrderActor (one per order, saga)
+//!               ├─► InventoryActor (supervised, KV "inventory")
+//!               ├─► PaymentActor   (supervised, PaymentGateway)
+//!               └─► JetStreamPublisher ─► ORDER.* events; KV "orders"
+//! ```
+//! Module map: `domain` (pure rules), `contracts` (protobuf), `bridge`
+//! (everything NATS), `actors`, `http`, plus `config`, `telemetry`,
+//! `metrics`, `readiness` and `startup`. See README.md and actors.md.
+
+pub mod actors;
+pub mod bridge;
+pub mod config;
+pub mod contracts;
+pub mod domain;
+pub mod http;
+pub mod metrics;
+pub mod readiness;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,282 @@
+//! `Application`: builds the whole service (NATS, actors, HTTP) and runs it
+//! until a signal or [`ShutdownHandle::shutdown`].
+//!
+//! Shutdown order: not ready → stop pulling → stop HTTP (in-flight requests
+//! finish) → wait for in-flight sagas to settle (bounded by the shutdown
+//! timeout; unsettled ones are redelivered to another replica) → flush NATS
+//! → stop worker arbiters.
+
+use actix::{Actor, Addr, Arbiter, Supervisor};
+use actix_web::dev::ServerHandle;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context as _;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::actors::intake::IntakeActor;
+use crate::actors::inventory::InventoryActor;
+use crate::actors::order::SagaDeps;
+use crate::actors::payment::{HttpGateway, PaymentActor, PaymentGateway, Simulator};
+use crate::actors::pool::start_pool;
+use crate::bridge::{self, BridgeError, JetStreamConsumer, JetStreamPublisher, Nats, StopPulling};
+use crate::config::Settings;
+use crate::domain::StockRecord;
+use crate::http::{self, AppState};
+use crate::metrics::Metrics;
+use crate::readiness::Readiness;
+
+/// Arbiter threads the worker pool is spread over.
+const WORKER_THREADS: usize = 2;
+
+/// The running service.
+pub struct Application {
+    port: u16,
+    server: actix_web::dev::Server,
+    handle: ShutdownHandle,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .finish()
+    }
+}
+
+/// Stops the application gracefully; cloneable, usable from any task.
+#[derive(Clone)]
+pub struct ShutdownHandle {
+    inner: Arc<ShutdownParts>,
+}
+
+struct ShutdownParts {
+    server: ServerHandle,
+    consumer: Addr<JetStreamConsumer>,
+    readiness: Arc<Readiness>,
+    nats: Nats,
+    in_flight: Box<dyn Fn() -> usize + Send + Sync>,
+    deadline: Duration,
+    arbiters: std::sync::Mutex<Vec<Arbiter>>,
+}
+
+impl std::fmt::Debug for ShutdownHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShutdownHandle").finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// Connects to NATS, ensures streams and buckets, starts every actor and
+    /// binds HTTP. Must run inside an actix `System`.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let nats = bridge::connect(&settings)
+            .await
+            .context("NATS setup failed")?;
+        seed_inventory(&nats, &settings.sample_inventory).await?;
+        let metrics = Arc::new(Metrics::new());
+        let gateway = payment_gateway(&settings)?;
+        let capacity = settings.mailbox_capacity;
+        let (inv_store, inv_metrics) = (nats.inventory.clone(), metrics.clone());
+        let inventory = Supervisor::start(move |ctx: &mut actix::Context<InventoryActor>| {
+            ctx.set_mailbox_capacity(capacity);
+            InventoryActor::new(inv_store, inv_metrics)
+        });
+        let pay_metrics = metrics.clone();
+        let payment = Supervisor::start(move |ctx: &mut actix::Context<PaymentActor>| {
+            ctx.set_mailbox_capacity(capacity);
+            PaymentActor::new(gateway, pay_metrics)
+        });
+        let publisher = JetStreamPublisher::new(nats.clone()).start();
+        let deps = SagaDeps {
+            orders: nats.orders.clone(),
+            inventory: inventory.clone(),
+            payment: payment.clone(),
+            publisher: publisher.clone(),
+            metrics: metrics.clone(),
+        };
+        let (workers, arbiters) = start_pool(
+            &deps,
+            settings.worker_pool_size,
+            capacity,
+            settings.ack_wait,
+            WORKER_THREADS,
+        );
+        let pool_capacity = settings.worker_pool_size * capacity;
+        let consumer = JetStreamConsumer::new(&nats, workers, pool_capacity);
+        let in_flight = Box::new(consumer.in_flight_probe(pool_capacity));
+        let consumer = consumer.start();
+        let intake = IntakeActor::new(
+            nats.orders.clone(),
+            nats.idempotency.clone(),
+            publisher,
+            metrics.clone(),
+        )
+        .start();
+        let (inv_probe, pay_probe) = (inventory.clone(), payment.clone());
+        let readiness = Arc::new(
+            Readiness::new()
+                .with_check("nats", nats.connection_probe())
+                .with_check("inventory", move || inv_probe.connected())
+                .with_check("payment", move || pay_probe.connected()),
+        );
+        let state = AppState {
+            intake,
+            inventory,
+            readiness: readiness.clone(),
+            metrics,
+        };
+        let listener = TcpListener::bind(settings.http_addr)
+            .with_context(|| format!("cannot bind HTTP_ADDR={}", settings.http_addr))?;
+        let port = listener.local_addr()?.port();
+        let server = http_server(state, listener, settings.shutdown_timeout)?;
+        let handle = ShutdownHandle {
+            inner: Arc::new(ShutdownParts {
+                server: server.handle(),
+                consumer,
+                readiness,
+                nats,
+                in_flight,
+                deadline: settings.shutdown_timeout,
+                arbiters: std::sync::Mutex::new(arbiters),
+            }),
+        };
+        Ok(Self {
+            port,
+            server,
+            handle,
+        })
+    }
+
+    pub fn http_port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        self.handle.clone()
+    }
+
+    /// Serves until SIGINT/SIGTERM or [`ShutdownHandle::shutdown`].
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let handle = self.handle.clone();
+        let signals = actix_web::rt::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("shutdown signal received; draining");
+            handle.shutdown().await;
+        });
+        let result = self.server.await;
+        signals.abort();
+        result.context("HTTP server failed")
+    }
+}
+
+fn http_server(
+    state: AppState,
+    listener: TcpListener,
+    shutdown_timeout: Duration,
+) -> anyhow::Result<actix_web::dev::Server> {
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(tracing_actix_web::TracingLogger::default())
+            .app_data(data.clone())
+            .configure(http::configure)
+    })
+    .workers(2)
+    .disable_signals()
+    .shutdown_timeout(shutdown_timeout.as_secs())
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+fn payment_gateway(settings: &Settings) -> anyhow::Result<Arc<dyn PaymentGateway>> {
+    Ok(match &settings.payment_gateway_url {
+        Some(url) => {
+            tracing::info!(url, "payment: HTTP gateway");
+            Arc::new(
+                HttpGateway::new(url, settings.payment_timeout)
+                    .context("cannot build the payment HTTP client")?,
+            )
+        }
+        None => {
+            tracing::info!(
+                "payment: built-in simulator (set PAYMENT_GATEWAY_URL for a real provider)"
+            );
+            Arc::new(Simulator::new(
+                settings.payment_sim_latency,
+                settings.payment_sim_failure_rate,
+            ))
+        }
+    })
+}
+
+/// Creates stock records that do not exist yet; never overwrites, so a
+/// restart (or a second replica) does not reset stock.
+async fn seed_inventory(nats: &Nats, stock: &[(String, u64)]) -> anyhow::Result<()> {
+    for (sku, available) in stock {
+        let record = StockRecord {
+            available: *available,
+            ..Default::default()
+        };
+        match nats.inventory.create(sku, &record).await {
+            Ok(_) => tracing::info!(sku, available, "sample inventory created"),
+            Err(BridgeError::AlreadyExists { .. }) => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot seed inventory for {sku}")),
+        }
+    }
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {},
+                    _ = tokio::signal::ctrl_c() => {},
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+impl ShutdownHandle {
+    /// Drains and stops the application (idempotent).
+    pub async fn shutdown(&self) {
+        let parts = &self.inner;
+        let started = Instant::now();
+        parts.readiness.start_draining();
+        let _ = parts.consumer.send(StopPulling).await;
+        parts.server.stop(true).await;
+        while (parts.in_flight)() > 0 && started.elapsed() < parts.deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let left = (parts.in_flight)();
+        if left > 0 {
+            tracing::warn!(
+                left,
+                "shutdown deadline reached; unsettled orders will be redelivered"
+            );
+        }
+        if let Err(e) = parts.nats.flush().await {
+            tracing::warn!(error = %e, "NATS flush at shutdown failed");
+        }
+        let arbiters =
+            std::mem::take(&mut *parts.arbiters.lock().unwrap_or_else(|p| p.into_inner()));
+        for arbiter in arbiters {
+            arbiter.stop();
+        }
+        tracing::info!(elapsed = ?started.elapsed(), "shutdown complete");
+    }
+}

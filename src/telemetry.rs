@@ -1,0 +1,116 @@
+//! Logging and tracing: a `tracing` subscriber (text or JSON lines, filtered
+//! by `RUST_LOG`) and, when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, an
+//! OpenTelemetry layer exporting spans over OTLP (gRPC by default,
+//! `OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf` for HTTP) — Jaeger ingests
+//! OTLP natively. Exporter failures are logged, never fatal after start-up.
+
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_otlp::{Protocol, SpanExporter, WithExportConfig};
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::propagation::TraceContextPropagator;
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer, Registry};
+
+use crate::config::{LogFormat, Settings};
+
+/// Keeps the tracer provider alive; call [`Telemetry::shutdown`] at exit.
+#[derive(Debug, Default)]
+pub struct Telemetry {
+    provider: Option<SdkTracerProvider>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TelemetryError {
+    #[error("cannot build the OTLP exporter: {0}")]
+    Exporter(String),
+    #[error("cannot install the tracing subscriber: {0}")]
+    Subscriber(String),
+}
+
+type BoxedLayer = Box<dyn Layer<Registry> + Send + Sync>;
+
+/// Installs the global subscriber. Call once, inside the actix system (the
+/// gRPC exporter's channel task runs on the current runtime).
+pub fn init(settings: &Settings) -> Result<Telemetry, TelemetryError> {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let fmt: BoxedLayer = match settings.log_format {
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .json()
+            .with_current_span(true)
+            .boxed(),
+        LogFormat::Text => tracing_subscriber::fmt::layer().boxed(),
+    };
+    let provider = settings
+        .otel_endpoint
+        .as_ref()
+        .map(|_| build_provider(&settings.otel_service_name))
+        .transpose()?;
+    let otel: Option<BoxedLayer> = provider.as_ref().map(|p| {
+        let tracer = p.tracer("order-service");
+        tracing_opentelemetry::layer().with_tracer(tracer).boxed()
+    });
+    if let Some(p) = &provider {
+        opentelemetry::global::set_tracer_provider(p.clone());
+    }
+    opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+    let layers: Vec<BoxedLayer> = [Some(fmt), otel].into_iter().flatten().collect();
+    tracing_subscriber::registry()
+        .with(layers)
+        .with(filter)
+        .try_init()
+        .map_err(|e| TelemetryError::Subscriber(e.to_string()))?;
+    Ok(Telemetry { provider })
+}
+
+fn build_provider(service_name: &str) -> Result<SdkTracerProvider, TelemetryError> {
+    let protocol = std::env::var("OTEL_EXPORTER_OTLP_PROTOCOL").unwrap_or_else(|_| "grpc".into());
+    let exporter = match protocol.as_str() {
+        "grpc" => SpanExporter::builder().with_tonic().build(),
+        // The blocking HTTP client must not be created on an async runtime
+        // thread: build it on a plain thread.
+        "http/protobuf" => std::thread::spawn(|| {
+            SpanExporter::builder()
+                .with_http()
+                .with_protocol(Protocol::HttpBinary)
+                .build()
+        })
+        .join()
+        .map_err(|_| TelemetryError::Exporter("exporter thread panicked".into()))?,
+        other => {
+            return Err(TelemetryError::Exporter(format!(
+                "OTEL_EXPORTER_OTLP_PROTOCOL={other:?} is not grpc or http/protobuf"
+            )));
+        }
+    }
+    .map_err(|e| TelemetryError::Exporter(e.to_string()))?;
+    let resource = Resource::builder()
+        .with_service_name(service_name.to_string())
+        .build();
+    Ok(SdkTracerProvider::builder()
+        .with_batch_exporter(exporter)
+        .with_resource(resource)
+        .build())
+}
+
+impl Telemetry {
+    /// Flushes and stops the exporter on a separate thread, so a slow or
+    /// unreachable collector cannot block the actix thread that drives the
+    /// gRPC channel.
+    pub async fn shutdown(self) {
+        let Some(provider) = self.provider else {
+            return;
+        };
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        std::thread::spawn(move || {
+            let result = provider.shutdown();
+            let _ = tx.send(result);
+        });
+        match tokio::time::timeout(std::time::Duration::from_secs(5), rx).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(e))) => tracing::warn!(error = %e, "telemetry shutdown failed"),
+            _ => tracing::warn!("telemetry shutdown timed out"),
+        }
+    }
+}
