@@ -159,14 +159,16 @@ impl Application {
 
     /// Serves until SIGINT/SIGTERM or [`ShutdownHandle::shutdown`].
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let handle = self.handle.clone();
-        let signals = actix_web::rt::spawn(async move {
-            wait_for_signal().await;
-            tracing::info!("shutdown signal received; draining");
-            handle.shutdown().await;
-        });
-        let result = self.server.await;
-        signals.abort();
+        let mut server = self.server;
+        let result = tokio::select! {
+            // Stopped through a ShutdownHandle: its caller awaits the drain.
+            result = &mut server => result,
+            () = wait_for_signal() => {
+                tracing::info!("shutdown signal received; draining");
+                self.handle.shutdown().await;
+                server.await
+            }
+        };
         result.context("HTTP server failed")
     }
 }
