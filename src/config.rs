@@ -37,6 +37,14 @@ pub struct Settings {
     pub payment_sim_failure_rate: f64,
     /// `ACK_WAIT_SECS`: JetStream ack_wait of the saga consumer.
     pub ack_wait: Duration,
+    /// `MAX_DELIVER`: deliveries of one saga message before it is
+    /// dead-lettered (transient failures are retried with growing delays).
+    pub max_deliver: i64,
+    /// `STUCK_ORDER_SECS`: an order that has not progressed for this long is
+    /// reported as stuck (metric + log).
+    pub stuck_after: Duration,
+    /// `ADMIN_TOKEN`: bearer token required by admin routes when set.
+    pub admin_token: Option<Secret>,
     /// `NATS_REPLICAS`: replicas for the stream and buckets the service creates.
     pub nats_replicas: usize,
     /// `SHUTDOWN_TIMEOUT_SECS`: graceful drain deadline.
@@ -50,6 +58,16 @@ pub struct Settings {
     pub otel_service_name: String,
     /// `LOG_FORMAT`: `text` (default) or `json`.
     pub log_format: LogFormat,
+}
+
+/// A secret value: `Debug` never prints it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
 }
 
 /// Log line format.
@@ -72,6 +90,9 @@ impl Default for Settings {
             payment_sim_latency: Duration::ZERO,
             payment_sim_failure_rate: 0.0,
             ack_wait: Duration::from_secs(30),
+            max_deliver: 20,
+            stuck_after: Duration::from_secs(120),
+            admin_token: None,
             nats_replicas: 1,
             shutdown_timeout: Duration::from_secs(25),
             sample_inventory: Vec::new(),
@@ -130,6 +151,9 @@ impl Settings {
             payment_sim_latency: p.millis("PAYMENT_SIM_LATENCY_MS", d.payment_sim_latency),
             payment_sim_failure_rate: p.rate("PAYMENT_SIM_FAILURE_RATE"),
             ack_wait: p.secs("ACK_WAIT_SECS", d.ack_wait),
+            max_deliver: p.bounded("MAX_DELIVER", d.max_deliver as usize, 2, 10_000) as i64,
+            stuck_after: p.secs("STUCK_ORDER_SECS", d.stuck_after),
+            admin_token: p.text("ADMIN_TOKEN").map(Secret),
             nats_replicas: p.bounded("NATS_REPLICAS", d.nats_replicas, 1, 5),
             shutdown_timeout: p.secs("SHUTDOWN_TIMEOUT_SECS", d.shutdown_timeout),
             sample_inventory: p.inventory("SAMPLE_INVENTORY"),

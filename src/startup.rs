@@ -18,8 +18,10 @@ use crate::actors::intake::IntakeActor;
 use crate::actors::inventory::InventoryActor;
 use crate::actors::order::SagaDeps;
 use crate::actors::payment::{HttpGateway, PaymentActor, PaymentGateway, Simulator};
-use crate::actors::pool::start_pool;
-use crate::bridge::{self, BridgeError, JetStreamConsumer, JetStreamPublisher, Nats, StopPulling};
+use crate::actors::pool::{WorkerSettings, start_pool};
+use crate::bridge::{
+    self, BridgeError, DeadLetterActor, JetStreamConsumer, JetStreamPublisher, Nats, StopPulling,
+};
 use crate::config::Settings;
 use crate::domain::StockRecord;
 use crate::http::{self, AppState};
@@ -83,10 +85,14 @@ impl Application {
             ctx.set_mailbox_capacity(capacity);
             InventoryActor::new(inv_store, inv_metrics)
         });
-        let pay_metrics = metrics.clone();
+        let (pay_store, pay_metrics, pay_timeout) = (
+            nats.payments.clone(),
+            metrics.clone(),
+            settings.payment_timeout,
+        );
         let payment = Supervisor::start(move |ctx: &mut actix::Context<PaymentActor>| {
             ctx.set_mailbox_capacity(capacity);
-            PaymentActor::new(gateway, pay_metrics)
+            PaymentActor::new(gateway, pay_store, pay_timeout, pay_metrics)
         });
         let publisher = JetStreamPublisher::new(nats.clone()).start();
         let deps = SagaDeps {
@@ -96,11 +102,17 @@ impl Application {
             publisher: publisher.clone(),
             metrics: metrics.clone(),
         };
+        let dead_letters = DeadLetterActor::new(nats.clone()).start();
+        let worker_settings = WorkerSettings {
+            ack_wait: settings.ack_wait,
+            max_deliver: settings.max_deliver,
+            mailbox: capacity,
+            dead_letters: dead_letters.clone(),
+        };
         let (workers, arbiters) = start_pool(
             &deps,
+            &worker_settings,
             settings.worker_pool_size,
-            capacity,
-            settings.ack_wait,
             WORKER_THREADS,
         );
         let pool_capacity = settings.worker_pool_size * capacity;
@@ -124,8 +136,10 @@ impl Application {
         let state = AppState {
             intake,
             inventory,
+            dead_letters,
             readiness: readiness.clone(),
             metrics,
+            admin_token: settings.admin_token.clone(),
         };
         let listener = TcpListener::bind(settings.http_addr)
             .with_context(|| format!("cannot bind HTTP_ADDR={}", settings.http_addr))?;

@@ -56,6 +56,29 @@ impl Delivery {
         self.message.info().map(|i| i.stream_sequence).unwrap_or(0)
     }
 
+    /// Everything needed to dead-letter this message.
+    pub fn dead_letter(&self, reason: String) -> super::DeadLetter {
+        let headers = self
+            .message
+            .headers
+            .iter()
+            .flat_map(|h| h.iter())
+            .flat_map(|(name, values)| {
+                values
+                    .iter()
+                    .map(move |v| (name.to_string(), v.as_str().to_string()))
+            })
+            .collect();
+        super::DeadLetter {
+            subject: self.subject().to_string(),
+            payload: self.payload().to_vec(),
+            headers,
+            stream_sequence: self.stream_sequence(),
+            delivered: self.delivered(),
+            reason,
+        }
+    }
+
     /// Done: the work is durably recorded.
     pub async fn ack(&self) -> Result<(), BridgeError> {
         self.settle(AckKind::Ack).await

@@ -6,6 +6,7 @@
 //! are retried here (publishes) or by the caller's redelivery.
 
 mod consumer;
+mod dead_letters;
 mod delivery;
 mod error;
 mod headers;
@@ -15,6 +16,9 @@ mod setup;
 pub mod subjects;
 
 pub use consumer::{JetStreamConsumer, StopPulling};
+pub use dead_letters::{
+    DeadLetter, DeadLetterActor, DeadLetterView, ListDeadLetters, ReplayDeadLetter, Replayed,
+};
 pub use delivery::{Delivery, DeliveryHandler};
 pub use error::BridgeError;
 pub use headers::msg_id;

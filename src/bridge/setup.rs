@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use super::{BridgeError, JsonKv, subjects};
 use crate::config::Settings;
-use crate::domain::{IdempotencyRecord, Order, StockRecord};
+use crate::domain::{IdempotencyRecord, Order, PaymentRecord, StockRecord};
 
 /// How long stream messages with `Nats-Msg-Id` are remembered for dedupe.
 pub(crate) const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
@@ -19,6 +19,8 @@ pub(crate) const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
 const IDEMPOTENCY_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 /// How long events stay in the stream (history for operators and replays).
 const EVENT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+/// How long dead letters are kept for inspection and replay.
+const DEAD_LETTER_RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Handles to everything the service uses in NATS.
@@ -30,6 +32,7 @@ pub struct Nats {
     pub orders: JsonKv<Order>,
     pub inventory: JsonKv<StockRecord>,
     pub idempotency: JsonKv<IdempotencyRecord>,
+    pub payments: JsonKv<PaymentRecord>,
 }
 
 impl Nats {
@@ -76,6 +79,7 @@ pub async fn connect(settings: &Settings) -> Result<Nats, BridgeError> {
     let replicas = settings.nats_replicas;
     let stream = ensure_stream(&js, replicas).await?;
     let saga_consumer = ensure_saga_consumer(&stream, settings).await?;
+    ensure_dead_letter_stream(&js, replicas).await?;
     Ok(Nats {
         orders: JsonKv::new(
             ensure_bucket(&js, subjects::ORDERS_BUCKET, replicas, Duration::ZERO).await?,
@@ -88,6 +92,10 @@ pub async fn connect(settings: &Settings) -> Result<Nats, BridgeError> {
         idempotency: JsonKv::new(
             ensure_bucket(&js, subjects::IDEMPOTENCY_BUCKET, replicas, IDEMPOTENCY_TTL).await?,
             subjects::IDEMPOTENCY_BUCKET,
+        ),
+        payments: JsonKv::new(
+            ensure_bucket(&js, subjects::PAYMENTS_BUCKET, replicas, Duration::ZERO).await?,
+            subjects::PAYMENTS_BUCKET,
         ),
         client,
         js,
@@ -136,6 +144,25 @@ async fn ensure_stream(
     Ok(stream)
 }
 
+async fn ensure_dead_letter_stream(
+    js: &jetstream::Context,
+    replicas: usize,
+) -> Result<(), BridgeError> {
+    let config = stream::Config {
+        name: subjects::DLQ_STREAM.into(),
+        subjects: vec![subjects::DLQ_SUBJECTS.into()],
+        storage: stream::StorageType::File,
+        num_replicas: replicas,
+        duplicate_window: DUPLICATE_WINDOW,
+        max_age: DEAD_LETTER_RETENTION,
+        ..Default::default()
+    };
+    js.get_or_create_stream(config)
+        .await
+        .map_err(|e| setup_error("stream DEAD_LETTERS", e))?;
+    Ok(())
+}
+
 async fn ensure_bucket(
     js: &jetstream::Context,
     bucket: &str,
@@ -170,12 +197,15 @@ async fn ensure_saga_consumer(
     let config = consumer::pull::Config {
         durable_name: Some(subjects::SAGA_CONSUMER.into()),
         description: Some("drives one saga per ORDER.created".into()),
-        filter_subject: super::subjects::event(crate::contracts::EventKind::Created),
+        filter_subjects: vec![
+            subjects::event(crate::contracts::EventKind::Created),
+            subjects::REPLAY.into(),
+        ],
         ack_policy: consumer::AckPolicy::Explicit,
         ack_wait: settings.ack_wait,
-        // An accepted order is never given up on: transient failures are
-        // nak'd with a delay; poison messages are terminated explicitly.
-        max_deliver: -1,
+        // Transient failures are nak'd with growing delays (1 s … 60 s);
+        // after max_deliver deliveries the worker dead-letters the message.
+        max_deliver: settings.max_deliver,
         max_ack_pending: 20_000,
         ..Default::default()
     };

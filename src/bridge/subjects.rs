@@ -16,6 +16,22 @@ pub const INVENTORY_BUCKET: &str = "inventory";
 /// KV bucket: Idempotency-Key records by key hash.
 pub const IDEMPOTENCY_BUCKET: &str = "idempotency";
 
+/// KV bucket: payment claims and outcomes by order id.
+pub const PAYMENTS_BUCKET: &str = "payments";
+
+/// Re-drive of a dead-lettered saga (same `OrderCreated` payload): not a
+/// new order; consumed by the saga consumer like `ORDER.created`.
+pub const REPLAY: &str = "ORDER.replayed";
+/// Stream of messages that could not be processed.
+pub const DLQ_STREAM: &str = "DEAD_LETTERS";
+/// Subjects captured by [`DLQ_STREAM`]: `DLQ.<original subject>`.
+pub const DLQ_SUBJECTS: &str = "DLQ.>";
+
+/// `DLQ.<original subject>`.
+pub fn dead_letter(original: &str) -> String {
+    format!("DLQ.{original}")
+}
+
 /// `ORDER.<kind>`, e.g. `ORDER.created`.
 pub fn event(kind: EventKind) -> String {
     format!("ORDER.{}", kind.name())

@@ -6,6 +6,7 @@
 mod idempotency;
 mod money;
 mod order;
+mod payment;
 mod status;
 mod stock;
 mod validation;
@@ -13,6 +14,7 @@ mod validation;
 pub use idempotency::{IdempotencyRecord, IdempotencyState, fingerprint, idempotency_kv_key};
 pub use money::{Currency, Money};
 pub use order::{Order, OrderId, OrderItem, Outcome, StatusChange};
+pub use payment::{ClaimDecision, PaymentRecord, PaymentState};
 pub use status::{FailureReason, OrderStatus, TransitionError};
 pub use stock::{StockChange, StockRecord};
 pub use validation::{NewOrder, NewOrderItem, ValidOrder, ValidationError, is_valid_sku, limits};

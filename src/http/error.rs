@@ -21,6 +21,8 @@ pub enum ApiError {
     Invalid(&'static str, String),
     #[error("{0}")]
     NotFound(String),
+    #[error("missing or wrong bearer token")]
+    Unauthorized,
     #[error("request body exceeds {0} bytes")]
     TooLarge(usize),
     #[error("{0}")]
@@ -37,6 +39,7 @@ impl ApiError {
         match self {
             Self::Malformed(code, _) | Self::Invalid(code, _) => code,
             Self::NotFound(_) => "not_found",
+            Self::Unauthorized => "unauthorized",
             Self::TooLarge(_) => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Unavailable(_) => "unavailable",
@@ -51,6 +54,7 @@ impl ResponseError for ApiError {
             Self::Malformed(..) => StatusCode::BAD_REQUEST,
             Self::Invalid(..) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -63,6 +67,9 @@ impl ResponseError for ApiError {
             tracing::error!(detail, "internal error answered 500");
         }
         let mut response = HttpResponse::build(self.status_code());
+        if matches!(self, Self::Unauthorized) {
+            response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
         if matches!(self, Self::Unavailable(_)) {
             response.insert_header(("Retry-After", RETRY_AFTER_SECS));
         }

@@ -2,6 +2,8 @@
 //! Handlers talk to actors through `Addr`s in [`AppState`], never to NATS.
 //! Every error is JSON `{"error":{"code","message"}}` (see [`ApiError`]).
 
+mod admin;
+mod auth;
 mod error;
 mod health;
 mod inventory;
@@ -23,6 +25,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/orders/{id}", web::get().to(orders::get))
         .route("/inventory/{sku}", web::put().to(inventory::set))
         .route("/inventory/{sku}", web::get().to(inventory::get))
+        .route("/dlq", web::get().to(admin::list))
+        .route("/dlq/{id}/replay", web::post().to(admin::replay))
         .route("/health", web::get().to(health::health))
         .route("/ready", web::get().to(health::ready))
         .route("/metrics", web::get().to(health::metrics));

@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use crate::actors::intake::IntakeActor;
 use crate::actors::inventory::InventoryActor;
+use crate::bridge::DeadLetterActor;
+use crate::config::Secret;
 use crate::metrics::Metrics;
 use crate::readiness::Readiness;
 
@@ -12,6 +14,9 @@ use crate::readiness::Readiness;
 pub struct AppState {
     pub intake: Addr<IntakeActor>,
     pub inventory: Addr<InventoryActor>,
+    pub dead_letters: Addr<DeadLetterActor>,
+    /// Bearer token for admin routes (`ADMIN_TOKEN`); `None` = open.
+    pub admin_token: Option<Secret>,
     pub readiness: Arc<Readiness>,
     pub metrics: Arc<Metrics>,
 }

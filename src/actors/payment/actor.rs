@@ -1,4 +1,11 @@
-//! `PaymentActor`: captures payments through the configured gateway.
+//! `PaymentActor`: captures payments through the configured gateway, at
+//! most once per order.
+//!
+//! Before calling the provider it claims the order's record in the
+//! `payments` bucket (create-if-absent / CAS); a recorded CAPTURED or
+//! DECLINED is answered without calling; a live claim held by another
+//! attempt (redelivery, second replica, paused process) answers "busy". The
+//! outcome is recorded after the call.
 //!
 //! Transient errors are retried here with exponential backoff and jitter,
 //! always with the same idempotency key (the order id); if they persist the
@@ -11,8 +18,11 @@ use backon::{ExponentialBuilder, Retryable};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::claim::{self, Claim};
 use super::{ChargeRequest, PaymentError, PaymentGateway, PaymentOutcome};
 use crate::actors::supervision;
+use crate::bridge::JsonKv;
+use crate::domain::PaymentRecord;
 use crate::metrics::Metrics;
 
 const NAME: &str = "payment";
@@ -27,12 +37,28 @@ pub struct CapturePayment {
 #[derive(Debug)]
 pub struct PaymentActor {
     gateway: Arc<dyn PaymentGateway>,
+    payments: JsonKv<PaymentRecord>,
+    /// How long a claim protects an in-progress call.
+    lease: Duration,
     metrics: Arc<Metrics>,
 }
 
 impl PaymentActor {
-    pub fn new(gateway: Arc<dyn PaymentGateway>, metrics: Arc<Metrics>) -> Self {
-        Self { gateway, metrics }
+    /// `call_timeout` is the provider timeout; the claim lease covers every
+    /// retry of one attempt with a margin.
+    pub fn new(
+        gateway: Arc<dyn PaymentGateway>,
+        payments: JsonKv<PaymentRecord>,
+        call_timeout: Duration,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        let lease = call_timeout * (MAX_RETRIES as u32 + 1) + Duration::from_secs(20);
+        Self {
+            gateway,
+            payments,
+            lease,
+            metrics,
+        }
     }
 }
 
@@ -46,15 +72,34 @@ impl Supervised for PaymentActor {
     }
 }
 
+const MAX_RETRIES: usize = 5;
+
 fn backoff() -> ExponentialBuilder {
     ExponentialBuilder::default()
         .with_min_delay(Duration::from_millis(100))
         .with_max_delay(Duration::from_secs(3))
-        .with_max_times(5)
+        .with_max_times(MAX_RETRIES)
         .with_jitter()
 }
 
 async fn capture(
+    gateway: Arc<dyn PaymentGateway>,
+    payments: JsonKv<PaymentRecord>,
+    lease: Duration,
+    metrics: Arc<Metrics>,
+    request: ChargeRequest,
+) -> Result<PaymentOutcome, PaymentError> {
+    let key = request.order_id.clone();
+    let held = match claim::take(&payments, &key, lease).await? {
+        Claim::Done(outcome) => return Ok(outcome),
+        Claim::Held(held) => held,
+    };
+    let result = call_with_retries(gateway, metrics, request).await;
+    claim::record(&payments, &key, held, &result).await;
+    result
+}
+
+async fn call_with_retries(
     gateway: Arc<dyn PaymentGateway>,
     metrics: Arc<Metrics>,
     request: ChargeRequest,
@@ -82,7 +127,13 @@ impl Handler<CapturePayment> for PaymentActor {
     type Result = ResponseActFuture<Self, Result<PaymentOutcome, PaymentError>>;
 
     fn handle(&mut self, msg: CapturePayment, _ctx: &mut Context<Self>) -> Self::Result {
-        let fut = capture(self.gateway.clone(), self.metrics.clone(), msg.request);
+        let fut = capture(
+            self.gateway.clone(),
+            self.payments.clone(),
+            self.lease,
+            self.metrics.clone(),
+            msg.request,
+        );
         supervision::contain(NAME, self.metrics.clone(), fut, |m| {
             Err(PaymentError::Crashed(m))
         })

@@ -2,6 +2,7 @@
 //! simulator) and the supervised `PaymentActor` that calls it with retries.
 
 mod actor;
+mod claim;
 mod gateway;
 mod http_gateway;
 mod simulator;

@@ -5,4 +5,4 @@
 
 mod worker;
 
-pub use worker::{WorkerActor, start_pool};
+pub use worker::{WorkerActor, WorkerSettings, start_pool};

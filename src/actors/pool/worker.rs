@@ -1,30 +1,40 @@
-//! `WorkerActor`: takes one `ORDER.created` delivery at a time from its
-//! bounded mailbox and settles it asynchronously:
+//! `WorkerActor`: takes `ORDER.created` / `ORDER.replayed` deliveries from
+//! its bounded mailbox and settles each asynchronously:
 //!
-//! - undecodable or invalid payload → poison: logged, counted, terminated
-//!   (never redelivered, never blocks the orders behind it);
+//! - undecodable or invalid payload → poison: dead-lettered, then
+//!   terminated (never redelivered, never blocks the orders behind it);
 //! - saga reached a terminal status → ack;
-//! - transient failure → nak with a delay growing with the delivery count;
-//! - permanent failure → nak with the longest delay and an error log (the
-//!   order is never dropped; an operator must look at it).
+//! - failure → nak with a delay growing with the delivery count (1 s … 60 s);
+//!   on the last allowed delivery (`MAX_DELIVER`) → dead-lettered instead,
+//!   so the order is visible to operators and can be replayed.
 //!
-//! While a saga runs, the worker sends in-progress acks every third of
-//! ack_wait so JetStream does not redeliver a slow but healthy order.
+//! If dead-lettering itself fails (NATS down) the message is nak'd: it is
+//! never dropped. While a saga runs, the worker sends in-progress acks every
+//! third of ack_wait so a slow but healthy order is not redelivered.
 
 use actix::{Actor, Addr, Arbiter, AsyncContext, Context, Handler, Recipient, WrapFuture};
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::actors::order::{OrderActor, RunSaga, SagaDeps};
-use crate::bridge::{Delivery, DeliveryHandler};
+use crate::bridge::{DeadLetterActor, Delivery, DeliveryHandler};
 use crate::contracts::order_from_created;
 
 const MAX_NAK_DELAY: Duration = Duration::from_secs(60);
 
+/// Settings shared by every worker.
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    pub ack_wait: Duration,
+    pub max_deliver: i64,
+    pub mailbox: usize,
+    pub dead_letters: Addr<DeadLetterActor>,
+}
+
 #[derive(Debug)]
 pub struct WorkerActor {
     deps: SagaDeps,
-    ack_wait: Duration,
+    settings: WorkerSettings,
 }
 
 impl Actor for WorkerActor {
@@ -35,8 +45,8 @@ impl Handler<DeliveryHandler> for WorkerActor {
     type Result = ();
 
     fn handle(&mut self, msg: DeliveryHandler, ctx: &mut Context<Self>) {
-        let (deps, ack_wait) = (self.deps.clone(), self.ack_wait);
-        ctx.spawn(settle(deps, ack_wait, msg.delivery).into_actor(self));
+        let (deps, settings) = (self.deps.clone(), self.settings.clone());
+        ctx.spawn(settle(deps, settings, msg.delivery).into_actor(self));
     }
 }
 
@@ -44,9 +54,8 @@ impl Handler<DeliveryHandler> for WorkerActor {
 /// recipients and the arbiters (kept alive by the caller).
 pub fn start_pool(
     deps: &SagaDeps,
+    settings: &WorkerSettings,
     size: usize,
-    mailbox: usize,
-    ack_wait: Duration,
     threads: usize,
 ) -> (Vec<Recipient<DeliveryHandler>>, Vec<Arbiter>) {
     let arbiters: Vec<Arbiter> = (0..threads.clamp(1, size))
@@ -54,11 +63,11 @@ pub fn start_pool(
         .collect();
     let workers = (0..size)
         .map(|i| {
-            let deps = deps.clone();
+            let (deps, settings) = (deps.clone(), settings.clone());
             let addr: Addr<WorkerActor> =
                 WorkerActor::start_in_arbiter(&arbiters[i % arbiters.len()].handle(), move |ctx| {
-                    ctx.set_mailbox_capacity(mailbox);
-                    WorkerActor { deps, ack_wait }
+                    ctx.set_mailbox_capacity(settings.mailbox);
+                    WorkerActor { deps, settings }
                 });
             addr.recipient()
         })
@@ -66,17 +75,30 @@ pub fn start_pool(
     (workers, arbiters)
 }
 
-async fn settle(deps: SagaDeps, ack_wait: Duration, delivery: Delivery) {
+async fn settle(deps: SagaDeps, settings: WorkerSettings, delivery: Delivery) {
     let delivery = Arc::new(delivery);
     if delivery.delivered() > 1 {
         deps.metrics.redeliveries.inc();
     }
     let order = match order_from_created(delivery.payload()) {
+        Ok(order)
+            if delivery
+                .order_id()
+                .is_some_and(|h| h != order.order_id.as_str()) =>
+        {
+            return dead_letter(
+                &deps,
+                &settings,
+                &delivery,
+                "Order-Id header does not match the payload".into(),
+            )
+            .await;
+        }
         Ok(order) => order,
-        Err(e) => return poison(&deps, &delivery, &e.to_string()).await,
+        Err(e) => return dead_letter(&deps, &settings, &delivery, format!("poison: {e}")).await,
     };
     let order_id = order.order_id.clone();
-    let keepalive = actix::spawn(keep_alive(delivery.clone(), ack_wait));
+    let keepalive = actix::spawn(keep_alive(delivery.clone(), settings.ack_wait));
     deps.metrics.deliveries_in_flight.inc();
     let result = OrderActor::new(deps.clone())
         .start()
@@ -84,34 +106,49 @@ async fn settle(deps: SagaDeps, ack_wait: Duration, delivery: Delivery) {
         .await;
     deps.metrics.deliveries_in_flight.dec();
     keepalive.abort();
-    let settled = match result {
-        Ok(Ok(_)) => delivery.ack().await,
-        Ok(Err(e)) => {
-            let delay = retry_delay(delivery.delivered(), e.is_transient());
-            match e.is_transient() {
-                true => tracing::warn!(%order_id, error = %e, ?delay, "saga paused; will retry"),
-                false => {
-                    tracing::error!(%order_id, error = %e, ?delay, "saga cannot proceed; needs an operator")
-                }
-            }
-            delivery.nak(delay).await
-        }
-        Err(e) => delivery
-            .nak(retry_delay(delivery.delivered(), true))
-            .await
-            .and(Err(crate::bridge::BridgeError::Unavailable(e.to_string()))),
+    let error = match result {
+        Ok(Ok(_)) => return log_settle(delivery.ack().await, &order_id),
+        Ok(Err(e)) => e.to_string(),
+        Err(e) => format!("order actor unavailable: {e}"),
     };
-    if let Err(e) = settled {
+    if delivery.delivered() >= settings.max_deliver {
+        let reason = format!(
+            "max deliveries ({}) reached; last error: {error}",
+            settings.max_deliver
+        );
+        return dead_letter(&deps, &settings, &delivery, reason).await;
+    }
+    let delay = retry_delay(delivery.delivered());
+    tracing::warn!(%order_id, error, ?delay, delivered = delivery.delivered(), "saga paused; will retry");
+    log_settle(delivery.nak(delay).await, &order_id);
+}
+
+fn log_settle(result: Result<(), crate::bridge::BridgeError>, order_id: &crate::domain::OrderId) {
+    if let Err(e) = result {
         // JetStream redelivers after ack_wait; the saga is idempotent.
         tracing::warn!(%order_id, error = %e, "could not settle delivery; it will be redelivered");
     }
 }
 
-async fn poison(deps: &SagaDeps, delivery: &Delivery, reason: &str) {
+async fn dead_letter(
+    deps: &SagaDeps,
+    settings: &WorkerSettings,
+    delivery: &Delivery,
+    reason: String,
+) {
     deps.metrics.poison_messages.inc();
-    tracing::error!(subject = delivery.subject(), seq = delivery.stream_sequence(), order_id = ?delivery.order_id(), reason, "poison message terminated");
-    if let Err(e) = delivery.terminate().await {
-        tracing::warn!(error = %e, "could not terminate poison message");
+    let sent = settings
+        .dead_letters
+        .send(delivery.dead_letter(reason))
+        .await;
+    let settled = match sent {
+        Ok(Ok(_)) => delivery.terminate().await,
+        Ok(Err(e)) => Err(e),
+        Err(e) => Err(crate::bridge::BridgeError::Unavailable(e.to_string())),
+    };
+    if let Err(e) = settled {
+        tracing::warn!(error = %e, seq = delivery.stream_sequence(), "dead-lettering failed; message kept for retry");
+        let _ = delivery.nak(MAX_NAK_DELAY).await;
     }
 }
 
@@ -126,10 +163,7 @@ async fn keep_alive(delivery: Arc<Delivery>, ack_wait: Duration) {
 }
 
 /// Exponential in the delivery count: 1 s, 2 s, 4 s … capped at 60 s.
-fn retry_delay(delivered: i64, transient: bool) -> Duration {
-    if !transient {
-        return MAX_NAK_DELAY;
-    }
+fn retry_delay(delivered: i64) -> Duration {
     let exponent = delivered.clamp(1, 7) as u32 - 1;
     Duration::from_secs(1u64 << exponent).min(MAX_NAK_DELAY)
 }
@@ -140,9 +174,8 @@ mod tests {
 
     #[test]
     fn retry_delay_grows_and_is_capped() {
-        assert_eq!(retry_delay(1, true), Duration::from_secs(1));
-        assert_eq!(retry_delay(3, true), Duration::from_secs(4));
-        assert_eq!(retry_delay(50, true), MAX_NAK_DELAY);
-        assert_eq!(retry_delay(1, false), MAX_NAK_DELAY);
+        assert_eq!(retry_delay(1), Duration::from_secs(1));
+        assert_eq!(retry_delay(3), Duration::from_secs(4));
+        assert_eq!(retry_delay(50), MAX_NAK_DELAY);
     }
 }
