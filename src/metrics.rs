@@ -41,6 +41,8 @@ pub struct Metrics {
     pub saga_step_seconds: Family<StepLabel, Histogram>,
     pub actor_restarts: Family<ActorLabel, Counter>,
     pub actor_panics: Family<ActorLabel, Counter>,
+    pub actor_escalations: Family<ActorLabel, Counter>,
+    pub stuck_orders: Gauge,
     pub payment_calls: Family<OutcomeLabel, Counter>,
     pub redeliveries: Counter,
     pub poison_messages: Counter,
@@ -63,6 +65,8 @@ impl Metrics {
             saga_step_seconds: Family::new_with_constructor(latency_histogram),
             actor_restarts: Family::default(),
             actor_panics: Family::default(),
+            actor_escalations: Family::default(),
+            stuck_orders: Gauge::default(),
             payment_calls: Family::default(),
             redeliveries: Counter::default(),
             poison_messages: Counter::default(),
@@ -164,6 +168,14 @@ impl Metrics {
 
     pub fn panicked(&self, actor: &str) {
         self.actor_panics
+            .get_or_create(&ActorLabel {
+                actor: actor.into(),
+            })
+            .inc();
+    }
+
+    pub fn escalated(&self, actor: &str) {
+        self.actor_escalations
             .get_or_create(&ActorLabel {
                 actor: actor.into(),
             })

@@ -16,9 +16,10 @@ use std::time::{Duration, Instant};
 
 use crate::actors::intake::IntakeActor;
 use crate::actors::inventory::InventoryActor;
-use crate::actors::order::SagaDeps;
+use crate::actors::order::{OrderTracker, SagaDeps};
 use crate::actors::payment::{HttpGateway, PaymentActor, PaymentGateway, Simulator};
 use crate::actors::pool::{WorkerSettings, start_pool};
+use crate::actors::supervision::{RestartPolicy, SupervisedChild, SupervisionTree};
 use crate::bridge::{
     self, BridgeError, DeadLetterActor, JetStreamConsumer, JetStreamPublisher, Nats, StopPulling,
 };
@@ -78,47 +79,26 @@ impl Application {
             .context("NATS setup failed")?;
         seed_inventory(&nats, &settings.sample_inventory).await?;
         let metrics = Arc::new(Metrics::new());
-        let gateway = payment_gateway(&settings)?;
-        let capacity = settings.mailbox_capacity;
-        let (inv_store, inv_metrics) = (nats.inventory.clone(), metrics.clone());
-        let inventory = Supervisor::start(move |ctx: &mut actix::Context<InventoryActor>| {
-            ctx.set_mailbox_capacity(capacity);
-            InventoryActor::new(inv_store, inv_metrics)
-        });
-        let (pay_store, pay_metrics, pay_timeout) = (
-            nats.payments.clone(),
-            metrics.clone(),
-            settings.payment_timeout,
-        );
-        let payment = Supervisor::start(move |ctx: &mut actix::Context<PaymentActor>| {
-            ctx.set_mailbox_capacity(capacity);
-            PaymentActor::new(gateway, pay_store, pay_timeout, pay_metrics)
-        });
+        let services = start_services(&settings, &nats, &metrics)?;
+        let tracker = Arc::new(OrderTracker::default());
         let publisher = JetStreamPublisher::new(nats.clone()).start();
         let deps = SagaDeps {
             orders: nats.orders.clone(),
-            inventory: inventory.clone(),
-            payment: payment.clone(),
+            inventory: services.inventory.clone(),
+            payment: services.payment.clone(),
             publisher: publisher.clone(),
             metrics: metrics.clone(),
+            tracker: tracker.clone(),
         };
         let dead_letters = DeadLetterActor::new(nats.clone()).start();
-        let worker_settings = WorkerSettings {
-            ack_wait: settings.ack_wait,
-            max_deliver: settings.max_deliver,
-            mailbox: capacity,
-            dead_letters: dead_letters.clone(),
-        };
-        let (workers, arbiters) = start_pool(
+        let (consumer, in_flight, arbiters) = start_consuming(
+            &settings,
+            &nats,
             &deps,
-            &worker_settings,
-            settings.worker_pool_size,
-            WORKER_THREADS,
+            &services.tree,
+            dead_letters.clone(),
         );
-        let pool_capacity = settings.worker_pool_size * capacity;
-        let consumer = JetStreamConsumer::new(&nats, workers, pool_capacity);
-        let in_flight = Box::new(consumer.in_flight_probe(pool_capacity));
-        let consumer = consumer.start();
+        spawn_stuck_detector(tracker, metrics.clone(), settings.stuck_after);
         let intake = IntakeActor::new(
             nats.orders.clone(),
             nats.idempotency.clone(),
@@ -126,16 +106,10 @@ impl Application {
             metrics.clone(),
         )
         .start();
-        let (inv_probe, pay_probe) = (inventory.clone(), payment.clone());
-        let readiness = Arc::new(
-            Readiness::new()
-                .with_check("nats", nats.connection_probe())
-                .with_check("inventory", move || inv_probe.connected())
-                .with_check("payment", move || pay_probe.connected()),
-        );
+        let readiness = Arc::new(readiness(&nats, &services));
         let state = AppState {
             intake,
-            inventory,
+            inventory: services.inventory,
             dead_letters,
             readiness: readiness.clone(),
             metrics,
@@ -145,21 +119,21 @@ impl Application {
             .with_context(|| format!("cannot bind HTTP_ADDR={}", settings.http_addr))?;
         let port = listener.local_addr()?.port();
         let server = http_server(state, listener, settings.shutdown_timeout)?;
-        let handle = ShutdownHandle {
-            inner: Arc::new(ShutdownParts {
-                server: server.handle(),
-                consumer,
-                readiness,
-                nats,
-                in_flight,
-                deadline: settings.shutdown_timeout,
-                arbiters: std::sync::Mutex::new(arbiters),
-            }),
+        let parts = ShutdownParts {
+            server: server.handle(),
+            consumer,
+            readiness,
+            nats,
+            in_flight,
+            deadline: settings.shutdown_timeout,
+            arbiters: std::sync::Mutex::new(arbiters),
         };
         Ok(Self {
             port,
             server,
-            handle,
+            handle: ShutdownHandle {
+                inner: Arc::new(parts),
+            },
         })
     }
 
@@ -205,6 +179,103 @@ fn http_server(
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// The supervised service actors and their supervision tree.
+struct Services {
+    inventory: Addr<InventoryActor>,
+    payment: Addr<PaymentActor>,
+    tree: SupervisionTree,
+}
+
+fn start_services(
+    settings: &Settings,
+    nats: &Nats,
+    metrics: &Arc<Metrics>,
+) -> anyhow::Result<Services> {
+    let capacity = settings.mailbox_capacity;
+    let policy = RestartPolicy::default();
+    let inv_child = SupervisedChild::new("inventory", policy, metrics.clone());
+    let pay_child = SupervisedChild::new("payment", policy, metrics.clone());
+    let tree = SupervisionTree::default()
+        .with(inv_child.clone())
+        .with(pay_child.clone());
+    let stock = nats.inventory.clone();
+    let inventory = Supervisor::start(move |ctx: &mut actix::Context<InventoryActor>| {
+        ctx.set_mailbox_capacity(capacity);
+        InventoryActor::new(stock, inv_child)
+    });
+    let gateway = payment_gateway(settings)?;
+    let (payments, timeout, pay_metrics) = (
+        nats.payments.clone(),
+        settings.payment_timeout,
+        metrics.clone(),
+    );
+    let payment = Supervisor::start(move |ctx: &mut actix::Context<PaymentActor>| {
+        ctx.set_mailbox_capacity(capacity);
+        PaymentActor::new(gateway, payments, timeout, pay_child, pay_metrics)
+    });
+    Ok(Services {
+        inventory,
+        payment,
+        tree,
+    })
+}
+
+type InFlight = Box<dyn Fn() -> usize + Send + Sync>;
+
+/// Starts the worker pool and the saga consumer feeding it; the consumer
+/// pauses while a supervised child is escalated.
+fn start_consuming(
+    settings: &Settings,
+    nats: &Nats,
+    deps: &SagaDeps,
+    tree: &SupervisionTree,
+    dead_letters: Addr<DeadLetterActor>,
+) -> (Addr<JetStreamConsumer>, InFlight, Vec<Arbiter>) {
+    let worker_settings = WorkerSettings {
+        ack_wait: settings.ack_wait,
+        max_deliver: settings.max_deliver,
+        mailbox: settings.mailbox_capacity,
+        dead_letters,
+    };
+    let (workers, arbiters) = start_pool(
+        deps,
+        &worker_settings,
+        settings.worker_pool_size,
+        WORKER_THREADS,
+    );
+    let capacity = settings.worker_pool_size * settings.mailbox_capacity;
+    let tree = tree.clone();
+    let consumer =
+        JetStreamConsumer::new(nats, workers, capacity).with_pause(move || !tree.is_healthy());
+    let in_flight: InFlight = Box::new(consumer.in_flight_probe(capacity));
+    (consumer.start(), in_flight, arbiters)
+}
+
+fn readiness(nats: &Nats, services: &Services) -> Readiness {
+    let (inventory, payment, tree) = (
+        services.inventory.clone(),
+        services.payment.clone(),
+        services.tree.clone(),
+    );
+    Readiness::new()
+        .with_check("nats", nats.connection_probe())
+        .with_check("inventory", move || inventory.connected())
+        .with_check("payment", move || payment.connected())
+        .with_check("supervision", move || tree.is_healthy())
+}
+
+/// Reports orders without progress every few seconds.
+fn spawn_stuck_detector(tracker: Arc<OrderTracker>, metrics: Arc<Metrics>, threshold: Duration) {
+    let period = (threshold / 4).clamp(Duration::from_millis(250), Duration::from_secs(5));
+    actix::spawn(async move {
+        loop {
+            tokio::time::sleep(period).await;
+            let stuck = tracker.stuck(threshold);
+            metrics.stuck_orders.set(stuck.len() as i64);
+        }
+    });
 }
 
 fn payment_gateway(settings: &Settings) -> anyhow::Result<Arc<dyn PaymentGateway>> {

@@ -20,6 +20,7 @@ use super::{Delivery, DeliveryHandler};
 
 const FETCH_EXPIRES: Duration = Duration::from_secs(1);
 const ERROR_BACKOFF: Duration = Duration::from_millis(500);
+const PAUSE_POLL: Duration = Duration::from_millis(250);
 
 /// Stop pulling new messages (graceful drain); in-flight ones still settle.
 #[derive(Debug, actix::Message)]
@@ -37,6 +38,7 @@ pub struct JetStreamConsumer {
     permits: Arc<Semaphore>,
     next_worker: usize,
     stopping: Arc<AtomicBool>,
+    paused: Arc<dyn Fn() -> bool + Send + Sync>,
 }
 
 impl std::fmt::Debug for JetStreamConsumer {
@@ -60,7 +62,15 @@ impl JetStreamConsumer {
             permits: Arc::new(Semaphore::new(capacity)),
             next_worker: 0,
             stopping: Arc::new(AtomicBool::new(false)),
+            paused: Arc::new(|| false),
         }
+    }
+
+    /// While `paused()` is true nothing is pulled (escalated supervisor:
+    /// better to leave work in JetStream than burn its redeliveries).
+    pub fn with_pause(mut self, paused: impl Fn() -> bool + Send + Sync + 'static) -> Self {
+        self.paused = Arc::new(paused);
+        self
     }
 
     /// Deliveries currently held by the pool.
@@ -110,7 +120,14 @@ impl Handler<Pull> for JetStreamConsumer {
         let consumer = self.consumer.clone();
         let permits = self.permits.clone();
         let stopping = self.stopping.clone();
-        let fetch = async move { fetch_batch(consumer, permits, stopping).await };
+        let paused = self.paused.clone();
+        let fetch = async move {
+            if paused() {
+                tokio::time::sleep(PAUSE_POLL).await;
+                return Vec::new();
+            }
+            fetch_batch(consumer, permits, stopping).await
+        };
         Box::pin(fetch.into_actor(self).map(|deliveries, act, ctx| {
             for delivery in deliveries {
                 act.dispatch(delivery);

@@ -78,6 +78,7 @@ pub async fn connect(settings: &Settings) -> Result<Nats, BridgeError> {
     js.set_timeout(REQUEST_TIMEOUT);
     let replicas = settings.nats_replicas;
     let stream = ensure_stream(&js, replicas).await?;
+    warn_on_weak_durability(&stream, settings);
     let saga_consumer = ensure_saga_consumer(&stream, settings).await?;
     ensure_dead_letter_stream(&js, replicas).await?;
     Ok(Nats {
@@ -142,6 +143,34 @@ async fn ensure_stream(
         .await
         .map_err(|e| setup_error("stream ORDERS", e))?;
     Ok(stream)
+}
+
+/// The longest time between two publishes of the same event by the saga:
+/// a redelivery after ack_wait plus the publisher's own retries.
+fn retry_horizon(settings: &Settings) -> Duration {
+    settings.ack_wait * 2 + Duration::from_secs(15)
+}
+
+/// Logs a clear warning when the stream (maybe created by an operator)
+/// cannot deliver the guarantees the README states.
+fn warn_on_weak_durability(stream: &stream::Stream, settings: &Settings) {
+    let config = &stream.cached_info().config;
+    if config.num_replicas < 2 {
+        tracing::warn!(
+            stream = subjects::STREAM,
+            replicas = config.num_replicas,
+            "stream has 1 replica: losing this server's disk loses accepted orders; use NATS_REPLICAS=3 on a cluster"
+        );
+    }
+    let horizon = retry_horizon(settings);
+    if config.duplicate_window < horizon {
+        tracing::warn!(
+            stream = subjects::STREAM,
+            duplicate_window = ?config.duplicate_window,
+            retry_horizon = ?horizon,
+            "duplicate window is shorter than the retry horizon: a late retried publish may duplicate an event"
+        );
+    }
 }
 
 async fn ensure_dead_letter_stream(

@@ -10,33 +10,29 @@ use actix::{Actor, Context, Handler, ResponseActFuture, Supervised};
 use std::sync::Arc;
 
 use super::messages::*;
-use crate::actors::supervision;
+use crate::actors::supervision::{self, SupervisedChild};
 use crate::bridge::{BridgeError, JsonKv, Versioned};
 use crate::domain::{StockChange, StockRecord};
-use crate::metrics::Metrics;
 
-const NAME: &str = "inventory";
 /// CAS attempts before reporting contention as a transient error.
 const MAX_CAS_ATTEMPTS: usize = 64;
 
 #[derive(Debug)]
 pub struct InventoryActor {
     stock: JsonKv<StockRecord>,
-    metrics: Arc<Metrics>,
+    child: Arc<SupervisedChild>,
 }
 
 impl InventoryActor {
-    pub fn new(stock: JsonKv<StockRecord>, metrics: Arc<Metrics>) -> Self {
-        Self { stock, metrics }
+    pub fn new(stock: JsonKv<StockRecord>, child: Arc<SupervisedChild>) -> Self {
+        Self { stock, child }
     }
 
     fn run<T: 'static>(
         &self,
         fut: impl std::future::Future<Output = Result<T, InventoryError>> + 'static,
     ) -> ResponseActFuture<Self, Result<T, InventoryError>> {
-        supervision::contain(NAME, self.metrics.clone(), fut, |m| {
-            Err(InventoryError::Crashed(m))
-        })
+        supervision::contain(self.child.clone(), fut, |m| Err(InventoryError::Crashed(m)))
     }
 }
 
@@ -45,8 +41,8 @@ impl Actor for InventoryActor {
 }
 
 impl Supervised for InventoryActor {
-    fn restarting(&mut self, _ctx: &mut Context<Self>) {
-        supervision::record_restart(NAME, &self.metrics);
+    fn restarting(&mut self, ctx: &mut Context<Self>) {
+        self.child.restarting(ctx);
     }
 }
 

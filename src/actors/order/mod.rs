@@ -4,6 +4,8 @@
 mod actor;
 mod saga;
 mod steps;
+mod tracker;
 
 pub use actor::{OrderActor, RunSaga};
 pub use saga::{SagaDeps, SagaError};
+pub use tracker::{OrderTracker, StuckOrder};

@@ -28,6 +28,7 @@ pub struct SagaDeps {
     pub payment: Addr<PaymentActor>,
     pub publisher: Addr<JetStreamPublisher>,
     pub metrics: Arc<Metrics>,
+    pub tracker: Arc<super::OrderTracker>,
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -65,6 +66,8 @@ impl From<actix::MailboxError> for SagaError {
 pub(super) async fn run(deps: &SagaDeps, order: Order) -> Result<Order, SagaError> {
     let mut current = load_or_create(deps, order).await?;
     loop {
+        deps.tracker
+            .progress(&current.value.order_id, current.value.status);
         if !current.value.events_published {
             publish(deps, steps::events_for(&current.value)).await?;
             if current.value.status.is_terminal() {

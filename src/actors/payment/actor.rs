@@ -20,12 +20,10 @@ use std::time::Duration;
 
 use super::claim::{self, Claim};
 use super::{ChargeRequest, PaymentError, PaymentGateway, PaymentOutcome};
-use crate::actors::supervision;
+use crate::actors::supervision::{self, SupervisedChild};
 use crate::bridge::JsonKv;
 use crate::domain::PaymentRecord;
 use crate::metrics::Metrics;
-
-const NAME: &str = "payment";
 
 /// Charge the customer for an order (idempotent per order).
 #[derive(Debug, actix::Message)]
@@ -41,6 +39,7 @@ pub struct PaymentActor {
     /// How long a claim protects an in-progress call.
     lease: Duration,
     metrics: Arc<Metrics>,
+    child: Arc<SupervisedChild>,
 }
 
 impl PaymentActor {
@@ -50,6 +49,7 @@ impl PaymentActor {
         gateway: Arc<dyn PaymentGateway>,
         payments: JsonKv<PaymentRecord>,
         call_timeout: Duration,
+        child: Arc<SupervisedChild>,
         metrics: Arc<Metrics>,
     ) -> Self {
         let lease = call_timeout * (MAX_RETRIES as u32 + 1) + Duration::from_secs(20);
@@ -58,6 +58,7 @@ impl PaymentActor {
             payments,
             lease,
             metrics,
+            child,
         }
     }
 }
@@ -67,8 +68,8 @@ impl Actor for PaymentActor {
 }
 
 impl Supervised for PaymentActor {
-    fn restarting(&mut self, _ctx: &mut Context<Self>) {
-        supervision::record_restart(NAME, &self.metrics);
+    fn restarting(&mut self, ctx: &mut Context<Self>) {
+        self.child.restarting(ctx);
     }
 }
 
@@ -134,8 +135,6 @@ impl Handler<CapturePayment> for PaymentActor {
             self.metrics.clone(),
             msg.request,
         );
-        supervision::contain(NAME, self.metrics.clone(), fut, |m| {
-            Err(PaymentError::Crashed(m))
-        })
+        supervision::contain(self.child.clone(), fut, |m| Err(PaymentError::Crashed(m)))
     }
 }
