@@ -135,10 +135,7 @@ impl Settings {
 
     /// Builds settings from `VARIABLE -> value` pairs (unknown names ignored).
     pub fn from_map(raw: &HashMap<String, String>) -> Result<Self, ConfigError> {
-        let mut p = Parser {
-            raw,
-            errors: Vec::new(),
-        };
+        let mut p = Parser { raw, errors: Vec::new() };
         let d = Settings::default();
         let settings = Settings {
             nats_url: p.text("NATS_URL").unwrap_or(d.nats_url),
@@ -162,8 +159,7 @@ impl Settings {
             log_format: p.log_format("LOG_FORMAT"),
         };
         if settings.nats_url.split(',').all(|u| u.trim().is_empty()) {
-            p.errors
-                .push("NATS_URL: must name at least one server".into());
+            p.errors.push("NATS_URL: must name at least one server".into());
         }
         match p.errors.is_empty() {
             true => Ok(settings),
@@ -173,12 +169,7 @@ impl Settings {
 
     /// The NATS server URLs, trimmed.
     pub fn nats_urls(&self) -> Vec<String> {
-        self.nats_url
-            .split(',')
-            .map(str::trim)
-            .filter(|u| !u.is_empty())
-            .map(String::from)
-            .collect()
+        self.nats_url.split(',').map(str::trim).filter(|u| !u.is_empty()).map(String::from).collect()
     }
 }
 
@@ -189,10 +180,7 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn text(&self, name: &str) -> Option<String> {
-        self.raw
-            .get(name)
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
+        self.raw.get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
     }
 
     fn fail<T>(&mut self, name: &str, value: &str, why: impl fmt::Display, fallback: T) -> T {
@@ -218,12 +206,7 @@ impl Parser<'_> {
         if (min..=max).contains(&value) {
             return value;
         }
-        self.fail(
-            name,
-            &value.to_string(),
-            format!("must be between {min} and {max}"),
-            default,
-        )
+        self.fail(name, &value.to_string(), format!("must be between {min} and {max}"), default)
     }
 
     fn millis(&mut self, name: &str, default: Duration) -> Duration {
@@ -268,10 +251,7 @@ impl Parser<'_> {
         };
         let mut out = Vec::new();
         for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            match pair
-                .split_once('=')
-                .map(|(s, n)| (s.trim(), n.trim().parse::<u64>()))
-            {
+            match pair.split_once('=').map(|(s, n)| (s.trim(), n.trim().parse::<u64>())) {
                 Some((sku, Ok(n))) if !sku.is_empty() => out.push((sku.to_string(), n)),
                 _ => return self.fail(name, pair, "expected sku=count pairs", Vec::new()),
             }
@@ -285,10 +265,7 @@ mod tests {
     use super::*;
 
     fn map(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
@@ -302,14 +279,8 @@ mod tests {
 
     #[test]
     fn every_invalid_variable_is_reported_by_name_at_once() {
-        let raw = map(&[
-            ("WORKER_POOL_SIZE", "ten"),
-            ("HTTP_ADDR", "nowhere"),
-            ("PAYMENT_GATEWAY_URL", "ftp://x"),
-        ]);
-        let err = Settings::from_map(&raw)
-            .expect_err("invalid values")
-            .to_string();
+        let raw = map(&[("WORKER_POOL_SIZE", "ten"), ("HTTP_ADDR", "nowhere"), ("PAYMENT_GATEWAY_URL", "ftp://x")]);
+        let err = Settings::from_map(&raw).expect_err("invalid values").to_string();
         for name in ["WORKER_POOL_SIZE", "HTTP_ADDR", "PAYMENT_GATEWAY_URL"] {
             assert!(err.contains(name), "{name} missing from: {err}");
         }
@@ -324,10 +295,7 @@ mod tests {
     #[test]
     fn sample_inventory_parses_pairs() {
         let s = Settings::from_map(&map(&[("SAMPLE_INVENTORY", "A-1=5, B-2=0")])).expect("valid");
-        assert_eq!(
-            s.sample_inventory,
-            vec![("A-1".to_string(), 5), ("B-2".to_string(), 0)]
-        );
+        assert_eq!(s.sample_inventory, vec![("A-1".to_string(), 5), ("B-2".to_string(), 0)]);
     }
 
     #[test]

@@ -79,66 +79,18 @@ impl Metrics {
 
     fn register(&mut self) {
         let r = &mut self.registry;
-        r.register(
-            "orders_accepted",
-            "Orders accepted (ORDER.created acknowledged)",
-            self.orders_accepted.clone(),
-        );
-        r.register(
-            "orders_completed",
-            "Orders that reached COMPLETED",
-            self.orders_completed.clone(),
-        );
-        r.register(
-            "orders_failed",
-            "Orders that reached FAILED, by reason",
-            self.orders_failed.clone(),
-        );
-        r.register(
-            "order_end_to_end_seconds",
-            "Created to terminal status",
-            self.order_e2e_seconds.clone(),
-        );
-        r.register(
-            "saga_step_seconds",
-            "Duration of one saga step",
-            self.saga_step_seconds.clone(),
-        );
-        r.register(
-            "actor_restarts",
-            "Supervised actor restarts, by actor",
-            self.actor_restarts.clone(),
-        );
-        r.register(
-            "actor_panics",
-            "Panics contained in actor code, by actor",
-            self.actor_panics.clone(),
-        );
-        r.register(
-            "payment_calls",
-            "Payment provider calls, by outcome",
-            self.payment_calls.clone(),
-        );
-        r.register(
-            "redeliveries",
-            "Saga messages delivered more than once",
-            self.redeliveries.clone(),
-        );
-        r.register(
-            "poison_messages",
-            "Messages that can never be processed",
-            self.poison_messages.clone(),
-        );
-        r.register(
-            "deliveries_in_flight",
-            "Saga messages held by the worker pool",
-            self.deliveries_in_flight.clone(),
-        );
-        r.register(
-            "nats_connected",
-            "1 when connected to NATS",
-            self.nats_connected.clone(),
-        );
+        r.register("orders_accepted", "Orders accepted (ORDER.created acknowledged)", self.orders_accepted.clone());
+        r.register("orders_completed", "Orders that reached COMPLETED", self.orders_completed.clone());
+        r.register("orders_failed", "Orders that reached FAILED, by reason", self.orders_failed.clone());
+        r.register("order_end_to_end_seconds", "Created to terminal status", self.order_e2e_seconds.clone());
+        r.register("saga_step_seconds", "Duration of one saga step", self.saga_step_seconds.clone());
+        r.register("actor_restarts", "Supervised actor restarts, by actor", self.actor_restarts.clone());
+        r.register("actor_panics", "Panics contained in actor code, by actor", self.actor_panics.clone());
+        r.register("payment_calls", "Payment provider calls, by outcome", self.payment_calls.clone());
+        r.register("redeliveries", "Saga messages delivered more than once", self.redeliveries.clone());
+        r.register("poison_messages", "Messages that can never be processed", self.poison_messages.clone());
+        r.register("deliveries_in_flight", "Saga messages held by the worker pool", self.deliveries_in_flight.clone());
+        r.register("nats_connected", "1 when connected to NATS", self.nats_connected.clone());
     }
 
     /// Prometheus text exposition.
@@ -151,49 +103,27 @@ impl Metrics {
     }
 
     pub fn failed(&self, reason: &str) {
-        self.orders_failed
-            .get_or_create(&ReasonLabel {
-                reason: reason.into(),
-            })
-            .inc();
+        self.orders_failed.get_or_create(&ReasonLabel { reason: reason.into() }).inc();
     }
 
     pub fn restarted(&self, actor: &str) {
-        self.actor_restarts
-            .get_or_create(&ActorLabel {
-                actor: actor.into(),
-            })
-            .inc();
+        self.actor_restarts.get_or_create(&ActorLabel { actor: actor.into() }).inc();
     }
 
     pub fn panicked(&self, actor: &str) {
-        self.actor_panics
-            .get_or_create(&ActorLabel {
-                actor: actor.into(),
-            })
-            .inc();
+        self.actor_panics.get_or_create(&ActorLabel { actor: actor.into() }).inc();
     }
 
     pub fn escalated(&self, actor: &str) {
-        self.actor_escalations
-            .get_or_create(&ActorLabel {
-                actor: actor.into(),
-            })
-            .inc();
+        self.actor_escalations.get_or_create(&ActorLabel { actor: actor.into() }).inc();
     }
 
     pub fn payment_call(&self, outcome: &str) {
-        self.payment_calls
-            .get_or_create(&OutcomeLabel {
-                outcome: outcome.into(),
-            })
-            .inc();
+        self.payment_calls.get_or_create(&OutcomeLabel { outcome: outcome.into() }).inc();
     }
 
     pub fn step(&self, step: &str, seconds: f64) {
-        self.saga_step_seconds
-            .get_or_create(&StepLabel { step: step.into() })
-            .observe(seconds);
+        self.saga_step_seconds.get_or_create(&StepLabel { step: step.into() }).observe(seconds);
     }
 }
 
@@ -213,10 +143,7 @@ mod tests {
         m.orders_accepted.inc();
         m.failed("OUT_OF_STOCK");
         let text = m.encode();
-        assert!(
-            text.contains("order_service_orders_accepted_total 1"),
-            "{text}"
-        );
+        assert!(text.contains("order_service_orders_accepted_total 1"), "{text}");
         assert!(text.contains("reason=\"OUT_OF_STOCK\""), "{text}");
     }
 }

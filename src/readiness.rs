@@ -22,18 +22,11 @@ impl std::fmt::Debug for Readiness {
 
 impl Readiness {
     pub fn new() -> Self {
-        Self {
-            checks: Vec::new(),
-            draining: AtomicBool::new(false),
-        }
+        Self { checks: Vec::new(), draining: AtomicBool::new(false) }
     }
 
     /// Adds a named check; `probe` returns `true` when healthy.
-    pub fn with_check(
-        mut self,
-        name: &'static str,
-        probe: impl Fn() -> bool + Send + Sync + 'static,
-    ) -> Self {
+    pub fn with_check(mut self, name: &'static str, probe: impl Fn() -> bool + Send + Sync + 'static) -> Self {
         self.checks.push((name, Box::new(probe)));
         self
     }
@@ -45,12 +38,7 @@ impl Readiness {
 
     /// The names of failing checks; empty when ready.
     pub fn failing(&self) -> Vec<&'static str> {
-        let mut failing: Vec<_> = self
-            .checks
-            .iter()
-            .filter(|(_, probe)| !probe())
-            .map(|(n, _)| *n)
-            .collect();
+        let mut failing: Vec<_> = self.checks.iter().filter(|(_, probe)| !probe()).map(|(n, _)| *n).collect();
         if self.draining.load(Ordering::SeqCst) {
             failing.push("draining");
         }
@@ -58,10 +46,7 @@ impl Readiness {
     }
 
     pub fn is_connected(&self, name: &str) -> bool {
-        self.checks
-            .iter()
-            .filter(|(n, _)| *n == name)
-            .all(|(_, probe)| probe())
+        self.checks.iter().filter(|(n, _)| *n == name).all(|(_, probe)| probe())
     }
 }
 
@@ -77,9 +62,7 @@ mod tests {
 
     #[test]
     fn failing_checks_and_draining_are_reported_by_name() {
-        let r = Readiness::new()
-            .with_check("nats", || false)
-            .with_check("payment", || true);
+        let r = Readiness::new().with_check("nats", || false).with_check("payment", || true);
         assert_eq!(r.failing(), vec!["nats"]);
         r.start_draining();
         assert_eq!(r.failing(), vec!["nats", "draining"]);

@@ -20,9 +20,7 @@ use crate::actors::order::{OrderTracker, SagaDeps};
 use crate::actors::payment::{HttpGateway, PaymentActor, PaymentGateway, Simulator};
 use crate::actors::pool::{WorkerSettings, start_pool};
 use crate::actors::supervision::{RestartPolicy, SupervisedChild, SupervisionTree};
-use crate::bridge::{
-    self, BridgeError, DeadLetterActor, JetStreamConsumer, JetStreamPublisher, Nats, StopPulling,
-};
+use crate::bridge::{self, BridgeError, DeadLetterActor, JetStreamConsumer, JetStreamPublisher, Nats, StopPulling};
 use crate::config::Settings;
 use crate::domain::StockRecord;
 use crate::http::{self, AppState};
@@ -41,9 +39,7 @@ pub struct Application {
 
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Application")
-            .field("port", &self.port)
-            .finish()
+        f.debug_struct("Application").field("port", &self.port).finish()
     }
 }
 
@@ -74,9 +70,7 @@ impl Application {
     /// binds HTTP. Must run inside an actix `System`.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let nats = bridge::connect(&settings)
-            .await
-            .context("NATS setup failed")?;
+        let nats = bridge::connect(&settings).await.context("NATS setup failed")?;
         seed_inventory(&nats, &settings.sample_inventory).await?;
         let metrics = Arc::new(Metrics::new());
         let services = start_services(&settings, &nats, &metrics)?;
@@ -91,21 +85,11 @@ impl Application {
             tracker: tracker.clone(),
         };
         let dead_letters = DeadLetterActor::new(nats.clone()).start();
-        let (consumer, in_flight, arbiters) = start_consuming(
-            &settings,
-            &nats,
-            &deps,
-            &services.tree,
-            dead_letters.clone(),
-        );
+        let (consumer, in_flight, arbiters) =
+            start_consuming(&settings, &nats, &deps, &services.tree, dead_letters.clone());
         spawn_stuck_detector(tracker, metrics.clone(), settings.stuck_after);
-        let intake = IntakeActor::new(
-            nats.orders.clone(),
-            nats.idempotency.clone(),
-            publisher,
-            metrics.clone(),
-        )
-        .start();
+        let intake =
+            IntakeActor::new(nats.orders.clone(), nats.idempotency.clone(), publisher, metrics.clone()).start();
         let readiness = Arc::new(readiness(&nats, &services));
         let state = AppState {
             intake,
@@ -128,13 +112,7 @@ impl Application {
             deadline: settings.shutdown_timeout,
             arbiters: std::sync::Mutex::new(arbiters),
         };
-        Ok(Self {
-            port,
-            server,
-            handle: ShutdownHandle {
-                inner: Arc::new(parts),
-            },
-        })
+        Ok(Self { port, server, handle: ShutdownHandle { inner: Arc::new(parts) } })
     }
 
     pub fn http_port(&self) -> u16 {
@@ -168,10 +146,7 @@ fn http_server(
 ) -> anyhow::Result<actix_web::dev::Server> {
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
-        App::new()
-            .wrap(tracing_actix_web::TracingLogger::default())
-            .app_data(data.clone())
-            .configure(http::configure)
+        App::new().wrap(tracing_actix_web::TracingLogger::default()).app_data(data.clone()).configure(http::configure)
     })
     .workers(2)
     .disable_signals()
@@ -188,38 +163,24 @@ struct Services {
     tree: SupervisionTree,
 }
 
-fn start_services(
-    settings: &Settings,
-    nats: &Nats,
-    metrics: &Arc<Metrics>,
-) -> anyhow::Result<Services> {
+fn start_services(settings: &Settings, nats: &Nats, metrics: &Arc<Metrics>) -> anyhow::Result<Services> {
     let capacity = settings.mailbox_capacity;
     let policy = RestartPolicy::default();
     let inv_child = SupervisedChild::new("inventory", policy, metrics.clone());
     let pay_child = SupervisedChild::new("payment", policy, metrics.clone());
-    let tree = SupervisionTree::default()
-        .with(inv_child.clone())
-        .with(pay_child.clone());
+    let tree = SupervisionTree::default().with(inv_child.clone()).with(pay_child.clone());
     let stock = nats.inventory.clone();
     let inventory = Supervisor::start(move |ctx: &mut actix::Context<InventoryActor>| {
         ctx.set_mailbox_capacity(capacity);
         InventoryActor::new(stock, inv_child)
     });
     let gateway = payment_gateway(settings)?;
-    let (payments, timeout, pay_metrics) = (
-        nats.payments.clone(),
-        settings.payment_timeout,
-        metrics.clone(),
-    );
+    let (payments, timeout, pay_metrics) = (nats.payments.clone(), settings.payment_timeout, metrics.clone());
     let payment = Supervisor::start(move |ctx: &mut actix::Context<PaymentActor>| {
         ctx.set_mailbox_capacity(capacity);
         PaymentActor::new(gateway, payments, timeout, pay_child, pay_metrics)
     });
-    Ok(Services {
-        inventory,
-        payment,
-        tree,
-    })
+    Ok(Services { inventory, payment, tree })
 }
 
 type InFlight = Box<dyn Fn() -> usize + Send + Sync>;
@@ -239,26 +200,16 @@ fn start_consuming(
         mailbox: settings.mailbox_capacity,
         dead_letters,
     };
-    let (workers, arbiters) = start_pool(
-        deps,
-        &worker_settings,
-        settings.worker_pool_size,
-        WORKER_THREADS,
-    );
+    let (workers, arbiters) = start_pool(deps, &worker_settings, settings.worker_pool_size, WORKER_THREADS);
     let capacity = settings.worker_pool_size * settings.mailbox_capacity;
     let tree = tree.clone();
-    let consumer =
-        JetStreamConsumer::new(nats, workers, capacity).with_pause(move || !tree.is_healthy());
+    let consumer = JetStreamConsumer::new(nats, workers, capacity).with_pause(move || !tree.is_healthy());
     let in_flight: InFlight = Box::new(consumer.in_flight_probe(capacity));
     (consumer.start(), in_flight, arbiters)
 }
 
 fn readiness(nats: &Nats, services: &Services) -> Readiness {
-    let (inventory, payment, tree) = (
-        services.inventory.clone(),
-        services.payment.clone(),
-        services.tree.clone(),
-    );
+    let (inventory, payment, tree) = (services.inventory.clone(), services.payment.clone(), services.tree.clone());
     Readiness::new()
         .with_check("nats", nats.connection_probe())
         .with_check("inventory", move || inventory.connected())
@@ -282,19 +233,11 @@ fn payment_gateway(settings: &Settings) -> anyhow::Result<Arc<dyn PaymentGateway
     Ok(match &settings.payment_gateway_url {
         Some(url) => {
             tracing::info!(url, "payment: HTTP gateway");
-            Arc::new(
-                HttpGateway::new(url, settings.payment_timeout)
-                    .context("cannot build the payment HTTP client")?,
-            )
+            Arc::new(HttpGateway::new(url, settings.payment_timeout).context("cannot build the payment HTTP client")?)
         }
         None => {
-            tracing::info!(
-                "payment: built-in simulator (set PAYMENT_GATEWAY_URL for a real provider)"
-            );
-            Arc::new(Simulator::new(
-                settings.payment_sim_latency,
-                settings.payment_sim_failure_rate,
-            ))
+            tracing::info!("payment: built-in simulator (set PAYMENT_GATEWAY_URL for a real provider)");
+            Arc::new(Simulator::new(settings.payment_sim_latency, settings.payment_sim_failure_rate))
         }
     })
 }
@@ -303,10 +246,7 @@ fn payment_gateway(settings: &Settings) -> anyhow::Result<Arc<dyn PaymentGateway
 /// restart (or a second replica) does not reset stock.
 async fn seed_inventory(nats: &Nats, stock: &[(String, u64)]) -> anyhow::Result<()> {
     for (sku, available) in stock {
-        let record = StockRecord {
-            available: *available,
-            ..Default::default()
-        };
+        let record = StockRecord { available: *available, ..Default::default() };
         match nats.inventory.create(sku, &record).await {
             Ok(_) => tracing::info!(sku, available, "sample inventory created"),
             Err(BridgeError::AlreadyExists { .. }) => {}
@@ -351,16 +291,12 @@ impl ShutdownHandle {
         }
         let left = (parts.in_flight)();
         if left > 0 {
-            tracing::warn!(
-                left,
-                "shutdown deadline reached; unsettled orders will be redelivered"
-            );
+            tracing::warn!(left, "shutdown deadline reached; unsettled orders will be redelivered");
         }
         if let Err(e) = parts.nats.flush().await {
             tracing::warn!(error = %e, "NATS flush at shutdown failed");
         }
-        let arbiters =
-            std::mem::take(&mut *parts.arbiters.lock().unwrap_or_else(|p| p.into_inner()));
+        let arbiters = std::mem::take(&mut *parts.arbiters.lock().unwrap_or_else(|p| p.into_inner()));
         for arbiter in arbiters {
             arbiter.stop();
         }

@@ -6,9 +6,7 @@
 //! not in memory. Fetch errors (e.g. NATS down) are logged and retried with
 //! a capped backoff; the consumer never stops on its own.
 
-use actix::{
-    Actor, ActorFutureExt, AsyncContext, Context, Handler, Recipient, ResponseActFuture, WrapFuture,
-};
+use actix::{Actor, ActorFutureExt, AsyncContext, Context, Handler, Recipient, ResponseActFuture, WrapFuture};
 use async_nats::jetstream::consumer::PullConsumer;
 use futures::StreamExt;
 use std::sync::Arc;
@@ -43,19 +41,13 @@ pub struct JetStreamConsumer {
 
 impl std::fmt::Debug for JetStreamConsumer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JetStreamConsumer")
-            .field("workers", &self.workers.len())
-            .finish()
+        f.debug_struct("JetStreamConsumer").field("workers", &self.workers.len()).finish()
     }
 }
 
 impl JetStreamConsumer {
     /// `capacity` bounds the deliveries held by the pool at once.
-    pub fn new(
-        nats: &super::Nats,
-        workers: Vec<Recipient<DeliveryHandler>>,
-        capacity: usize,
-    ) -> Self {
+    pub fn new(nats: &super::Nats, workers: Vec<Recipient<DeliveryHandler>>, capacity: usize) -> Self {
         Self {
             consumer: nats.saga_consumer.clone(),
             workers,
@@ -86,8 +78,7 @@ impl JetStreamConsumer {
             self.next_worker = self.next_worker.wrapping_add(1);
             match worker.try_send(msg) {
                 Ok(()) => return,
-                Err(actix::prelude::SendError::Full(back))
-                | Err(actix::prelude::SendError::Closed(back)) => msg = back,
+                Err(actix::prelude::SendError::Full(back)) | Err(actix::prelude::SendError::Closed(back)) => msg = back,
             }
         }
         // Every mailbox is full: queue past the bound on one worker rather
@@ -139,11 +130,7 @@ impl Handler<Pull> for JetStreamConsumer {
     }
 }
 
-async fn fetch_batch(
-    consumer: PullConsumer,
-    permits: Arc<Semaphore>,
-    stopping: Arc<AtomicBool>,
-) -> Vec<Delivery> {
+async fn fetch_batch(consumer: PullConsumer, permits: Arc<Semaphore>, stopping: Arc<AtomicBool>) -> Vec<Delivery> {
     // Wait for room in the pool before asking JetStream for anything.
     let Ok(first) = permits.clone().acquire_owned().await else {
         return Vec::new();
@@ -152,13 +139,7 @@ async fn fetch_batch(
         return Vec::new();
     }
     let room = 1 + permits.available_permits();
-    let mut batch = match consumer
-        .fetch()
-        .max_messages(room)
-        .expires(FETCH_EXPIRES)
-        .messages()
-        .await
-    {
+    let mut batch = match consumer.fetch().max_messages(room).expires(FETCH_EXPIRES).messages().await {
         Ok(batch) => batch,
         Err(e) => {
             tracing::warn!(error = %e, "fetch from order-saga failed; retrying");

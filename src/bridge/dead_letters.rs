@@ -88,10 +88,7 @@ fn unavailable(e: impl std::fmt::Display) -> BridgeError {
 }
 
 async fn dlq_stream(nats: &Nats) -> Result<Stream, BridgeError> {
-    nats.js
-        .get_stream(subjects::DLQ_STREAM)
-        .await
-        .map_err(unavailable)
+    nats.js.get_stream(subjects::DLQ_STREAM).await.map_err(unavailable)
 }
 
 async fn publish(nats: &Nats, letter: DeadLetter) -> Result<u64, BridgeError> {
@@ -102,16 +99,10 @@ async fn publish(nats: &Nats, letter: DeadLetter) -> Result<u64, BridgeError> {
         }
     }
     // Dead-lettering the same delivery twice stores it once.
-    h.insert(
-        headers::MSG_ID,
-        format!("dlq:{}:{}", letter.subject, letter.stream_sequence).as_str(),
-    );
+    h.insert(headers::MSG_ID, format!("dlq:{}:{}", letter.subject, letter.stream_sequence).as_str());
     h.insert(REASON, letter.reason.as_str());
     h.insert(ORIGINAL_SUBJECT, letter.subject.as_str());
-    h.insert(
-        ORIGINAL_SEQUENCE,
-        letter.stream_sequence.to_string().as_str(),
-    );
+    h.insert(ORIGINAL_SEQUENCE, letter.stream_sequence.to_string().as_str());
     h.insert(DELIVERED, letter.delivered.to_string().as_str());
     let subject = subjects::dead_letter(&letter.subject);
     let ack = nats
@@ -138,20 +129,14 @@ async fn list(nats: &Nats, limit: usize) -> Result<Vec<DeadLetterView>, BridgeEr
             out.push(DeadLetterView {
                 id: m.sequence,
                 original_subject: header(&m.headers, ORIGINAL_SUBJECT).unwrap_or_default(),
-                original_sequence: header(&m.headers, ORIGINAL_SEQUENCE)
-                    .and_then(|s| s.parse().ok())
-                    .unwrap_or(0),
+                original_sequence: header(&m.headers, ORIGINAL_SEQUENCE).and_then(|s| s.parse().ok()).unwrap_or(0),
                 order_id: header(&m.headers, headers::ORDER_ID),
                 reason: header(&m.headers, REASON).unwrap_or_default(),
-                delivered: header(&m.headers, DELIVERED)
-                    .and_then(|s| s.parse().ok())
-                    .unwrap_or(0),
-                dead_lettered_at: OffsetDateTime::from_unix_timestamp_nanos(
-                    m.time.unix_timestamp_nanos(),
-                )
-                .ok()
-                .and_then(|t| t.format(&Rfc3339).ok())
-                .unwrap_or_default(),
+                delivered: header(&m.headers, DELIVERED).and_then(|s| s.parse().ok()).unwrap_or(0),
+                dead_lettered_at: OffsetDateTime::from_unix_timestamp_nanos(m.time.unix_timestamp_nanos())
+                    .ok()
+                    .and_then(|t| t.format(&Rfc3339).ok())
+                    .unwrap_or_default(),
                 payload_bytes: m.payload.len(),
             });
         }
@@ -180,11 +165,7 @@ async fn replay(nats: &Nats, id: u64) -> Result<Option<Replayed>, BridgeError> {
         .await
         .map_err(unavailable)?;
     stream.delete_message(id).await.map_err(unavailable)?;
-    Ok(Some(Replayed {
-        id,
-        subject: subjects::REPLAY.into(),
-        sequence: ack.sequence,
-    }))
+    Ok(Some(Replayed { id, subject: subjects::REPLAY.into(), sequence: ack.sequence }))
 }
 
 impl Handler<DeadLetter> for DeadLetterActor {
@@ -193,16 +174,9 @@ impl Handler<DeadLetter> for DeadLetterActor {
     fn handle(&mut self, msg: DeadLetter, _ctx: &mut Context<Self>) -> Self::Result {
         let nats = self.nats.clone();
         Box::pin(async move {
-            let (subject, seq, reason) =
-                (msg.subject.clone(), msg.stream_sequence, msg.reason.clone());
+            let (subject, seq, reason) = (msg.subject.clone(), msg.stream_sequence, msg.reason.clone());
             let id = publish(&nats, msg).await?;
-            tracing::error!(
-                subject,
-                seq,
-                reason,
-                dead_letter_id = id,
-                "message dead-lettered"
-            );
+            tracing::error!(subject, seq, reason, dead_letter_id = id, "message dead-lettered");
             Ok(id)
         })
     }

@@ -26,10 +26,7 @@ pub struct DeliveryHandler {
 
 impl Delivery {
     pub(crate) fn new(message: jetstream::Message, permit: OwnedSemaphorePermit) -> Self {
-        Self {
-            message,
-            _permit: permit,
-        }
+        Self { message, _permit: permit }
     }
 
     pub fn payload(&self) -> &[u8] {
@@ -44,6 +41,15 @@ impl Delivery {
     pub fn order_id(&self) -> Option<&str> {
         let headers = self.message.headers.as_ref()?;
         headers.get(headers::ORDER_ID).map(|v| v.as_str())
+    }
+
+    /// The trace context the publisher wrote into the headers.
+    pub fn trace(&self) -> crate::telemetry::TraceContext {
+        let pairs = self.message.headers.iter().flat_map(|h| h.iter()).filter_map(|(name, values)| {
+            let value = values.first()?;
+            Some((name.as_ref(), value.as_str()))
+        });
+        crate::telemetry::TraceContext::from_pairs(pairs)
     }
 
     /// How many times this message has been delivered (1 = first time).
@@ -63,11 +69,7 @@ impl Delivery {
             .headers
             .iter()
             .flat_map(|h| h.iter())
-            .flat_map(|(name, values)| {
-                values
-                    .iter()
-                    .map(move |v| (name.to_string(), v.as_str().to_string()))
-            })
+            .flat_map(|(name, values)| values.iter().map(move |v| (name.to_string(), v.as_str().to_string())))
             .collect();
         super::DeadLetter {
             subject: self.subject().to_string(),
@@ -100,9 +102,6 @@ impl Delivery {
     }
 
     async fn settle(&self, kind: AckKind) -> Result<(), BridgeError> {
-        self.message
-            .ack_with(kind)
-            .await
-            .map_err(|e| BridgeError::Unavailable(e.to_string()))
+        self.message.ack_with(kind).await.map_err(|e| BridgeError::Unavailable(e.to_string()))
     }
 }

@@ -5,6 +5,7 @@
 use async_nats::HeaderMap;
 
 use crate::contracts::EventKind;
+use crate::telemetry::TraceContext;
 
 pub(crate) const ORDER_ID: &str = "Order-Id";
 pub(crate) const MSG_ID: &str = "Nats-Msg-Id";
@@ -14,8 +15,11 @@ pub fn msg_id(order_id: &str, kind: EventKind) -> String {
     format!("{order_id}:{}", kind.name())
 }
 
-pub(crate) fn for_event(order_id: &str, kind: EventKind) -> HeaderMap {
+pub(crate) fn for_event(order_id: &str, kind: EventKind, trace: &TraceContext) -> HeaderMap {
     let mut headers = HeaderMap::new();
+    for (name, value) in trace.pairs() {
+        headers.insert(name, value);
+    }
     headers.insert(ORDER_ID, order_id);
     headers.insert(MSG_ID, msg_id(order_id, kind).as_str());
     headers
@@ -28,7 +32,7 @@ mod tests {
     #[test]
     fn msg_id_is_deterministic_per_order_and_event() {
         assert_eq!(msg_id("o-1", EventKind::Completed), "o-1:completed");
-        let h = for_event("o-1", EventKind::Created);
+        let h = for_event("o-1", EventKind::Created, &TraceContext::default());
         assert_eq!(h.get(ORDER_ID).map(|v| v.as_str()), Some("o-1"));
         assert_eq!(h.get(MSG_ID).map(|v| v.as_str()), Some("o-1:created"));
     }

@@ -4,9 +4,7 @@
 //! not exist (`create`): KV revisions, not in-memory locks, fence concurrent
 //! writers across tasks and replicas.
 
-use async_nats::jetstream::kv::{
-    self, CreateErrorKind, EntryErrorKind, PutErrorKind, UpdateErrorKind,
-};
+use async_nats::jetstream::kv::{self, CreateErrorKind, EntryErrorKind, PutErrorKind, UpdateErrorKind};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -30,29 +28,19 @@ pub struct JsonKv<T> {
 
 impl<T> Clone for JsonKv<T> {
     fn clone(&self) -> Self {
-        Self {
-            store: self.store.clone(),
-            bucket: self.bucket,
-            _marker: PhantomData,
-        }
+        Self { store: self.store.clone(), bucket: self.bucket, _marker: PhantomData }
     }
 }
 
 impl<T> fmt::Debug for JsonKv<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JsonKv")
-            .field("bucket", &self.bucket)
-            .finish()
+        f.debug_struct("JsonKv").field("bucket", &self.bucket).finish()
     }
 }
 
 impl<T: Serialize + DeserializeOwned> JsonKv<T> {
     pub(crate) fn new(store: kv::Store, bucket: &'static str) -> Self {
-        Self {
-            store,
-            bucket,
-            _marker: PhantomData,
-        }
+        Self { store, bucket, _marker: PhantomData }
     }
 
     /// Reads `key`; `None` when absent or deleted.
@@ -64,64 +52,43 @@ impl<T: Serialize + DeserializeOwned> JsonKv<T> {
         let Some(entry) = entry.filter(|e| e.operation == kv::Operation::Put) else {
             return Ok(None);
         };
-        let value = serde_json::from_slice(&entry.value).map_err(|e| BridgeError::Corrupt {
-            key: key.to_string(),
-            reason: e.to_string(),
-        })?;
-        Ok(Some(Versioned {
-            value,
-            revision: entry.revision,
-        }))
+        let value = serde_json::from_slice(&entry.value)
+            .map_err(|e| BridgeError::Corrupt { key: key.to_string(), reason: e.to_string() })?;
+        Ok(Some(Versioned { value, revision: entry.revision }))
     }
 
     /// Writes `value` only if `key` does not exist; returns the new revision.
     pub async fn create(&self, key: &str, value: &T) -> Result<u64, BridgeError> {
         let bytes = self.encode(key, value)?;
-        self.store
-            .create(key, bytes)
-            .await
-            .map_err(|e| match e.kind() {
-                CreateErrorKind::AlreadyExists => BridgeError::AlreadyExists {
-                    key: key.to_string(),
-                },
-                CreateErrorKind::InvalidKey => BridgeError::Rejected(format!("invalid key {key}")),
-                _ => BridgeError::Unavailable(e.to_string()),
-            })
+        self.store.create(key, bytes).await.map_err(|e| match e.kind() {
+            CreateErrorKind::AlreadyExists => BridgeError::AlreadyExists { key: key.to_string() },
+            CreateErrorKind::InvalidKey => BridgeError::Rejected(format!("invalid key {key}")),
+            _ => BridgeError::Unavailable(e.to_string()),
+        })
     }
 
     /// Writes `value` only if `key` is still at `revision`.
     pub async fn update(&self, key: &str, value: &T, revision: u64) -> Result<u64, BridgeError> {
         let bytes = self.encode(key, value)?;
-        self.store
-            .update(key, bytes, revision)
-            .await
-            .map_err(|e| match e.kind() {
-                UpdateErrorKind::WrongLastRevision => BridgeError::Conflict {
-                    key: key.to_string(),
-                },
-                UpdateErrorKind::InvalidKey => BridgeError::Rejected(format!("invalid key {key}")),
-                _ => BridgeError::Unavailable(e.to_string()),
-            })
+        self.store.update(key, bytes, revision).await.map_err(|e| match e.kind() {
+            UpdateErrorKind::WrongLastRevision => BridgeError::Conflict { key: key.to_string() },
+            UpdateErrorKind::InvalidKey => BridgeError::Rejected(format!("invalid key {key}")),
+            _ => BridgeError::Unavailable(e.to_string()),
+        })
     }
 
     /// Writes `value` unconditionally (only for records with one writer).
     pub async fn put(&self, key: &str, value: &T) -> Result<u64, BridgeError> {
         let bytes = self.encode(key, value)?;
-        self.store
-            .put(key, bytes)
-            .await
-            .map_err(|e| match e.kind() {
-                PutErrorKind::InvalidKey => BridgeError::Rejected(format!("invalid key {key}")),
-                _ => BridgeError::Unavailable(e.to_string()),
-            })
+        self.store.put(key, bytes).await.map_err(|e| match e.kind() {
+            PutErrorKind::InvalidKey => BridgeError::Rejected(format!("invalid key {key}")),
+            _ => BridgeError::Unavailable(e.to_string()),
+        })
     }
 
     fn encode(&self, key: &str, value: &T) -> Result<bytes::Bytes, BridgeError> {
         serde_json::to_vec(value)
             .map(bytes::Bytes::from)
-            .map_err(|e| BridgeError::Corrupt {
-                key: key.to_string(),
-                reason: e.to_string(),
-            })
+            .map_err(|e| BridgeError::Corrupt { key: key.to_string(), reason: e.to_string() })
     }
 }

@@ -16,9 +16,7 @@ mod setup;
 pub mod subjects;
 
 pub use consumer::{JetStreamConsumer, StopPulling};
-pub use dead_letters::{
-    DeadLetter, DeadLetterActor, DeadLetterView, ListDeadLetters, ReplayDeadLetter, Replayed,
-};
+pub use dead_letters::{DeadLetter, DeadLetterActor, DeadLetterView, ListDeadLetters, ReplayDeadLetter, Replayed};
 pub use delivery::{Delivery, DeliveryHandler};
 pub use error::BridgeError;
 pub use headers::msg_id;

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use super::{BridgeError, Nats, headers, subjects};
 use crate::contracts::OrderEvent;
+use crate::telemetry::TraceContext;
 
 /// Publish one event and wait for its PubAck.
 #[derive(Debug, actix::Message)]
@@ -18,6 +19,8 @@ pub struct PublishEvent {
     pub event: OrderEvent,
     /// Retry transient failures (saga steps) or fail fast (HTTP intake).
     pub retry: bool,
+    /// Written as `traceparent`/`tracestate` headers.
+    pub trace: TraceContext,
 }
 
 /// The stream's acknowledgement.
@@ -50,7 +53,7 @@ impl Handler<PublishEvent> for JetStreamPublisher {
     fn handle(&mut self, msg: PublishEvent, _ctx: &mut Context<Self>) -> Self::Result {
         let nats = self.nats.clone();
         Box::pin(async move {
-            let attempt = || publish_once(&nats, &msg.event);
+            let attempt = || publish_once(&nats, &msg.event, &msg.trace);
             if !msg.retry {
                 return attempt().await;
             }
@@ -71,12 +74,12 @@ fn publish_backoff() -> ExponentialBuilder {
         .with_jitter()
 }
 
-async fn publish_once(nats: &Nats, event: &OrderEvent) -> Result<PubAck, BridgeError> {
+async fn publish_once(nats: &Nats, event: &OrderEvent, trace: &TraceContext) -> Result<PubAck, BridgeError> {
     if !nats.is_connected() {
         return Err(BridgeError::Disconnected);
     }
     let subject = subjects::event(event.kind);
-    let headers = headers::for_event(&event.order_id, event.kind);
+    let headers = headers::for_event(&event.order_id, event.kind, trace);
     let ack = nats
         .js
         .publish_with_headers(subject, headers, event.payload.clone().into())
@@ -84,10 +87,7 @@ async fn publish_once(nats: &Nats, event: &OrderEvent) -> Result<PubAck, BridgeE
         .map_err(classify)?
         .await
         .map_err(classify)?;
-    Ok(PubAck {
-        sequence: ack.sequence,
-        duplicate: ack.duplicate,
-    })
+    Ok(PubAck { sequence: ack.sequence, duplicate: ack.duplicate })
 }
 
 fn classify(e: async_nats::jetstream::context::PublishError) -> BridgeError {

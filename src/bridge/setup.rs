@@ -49,31 +49,23 @@ impl Nats {
 
     /// Flushes pending publishes to the server (used at shutdown).
     pub async fn flush(&self) -> Result<(), BridgeError> {
-        self.client
-            .flush()
-            .await
-            .map_err(|e| BridgeError::Unavailable(e.to_string()))
+        self.client.flush().await.map_err(|e| BridgeError::Unavailable(e.to_string()))
     }
 }
 
 /// Connects and ensures the stream, buckets and saga consumer exist.
 pub async fn connect(settings: &Settings) -> Result<Nats, BridgeError> {
     let urls = settings.nats_urls();
-    let client = tokio::time::timeout(
-        settings.nats_connect_timeout,
-        connect_options().connect(urls.join(",")),
-    )
-    .await
-    .map_err(|_| {
-        BridgeError::Unavailable(format!(
-            "no NATS server answered at {} within {:?}",
-            urls.join(","),
-            settings.nats_connect_timeout
-        ))
-    })?
-    .map_err(|e| {
-        BridgeError::Unavailable(format!("cannot connect to NATS at {}: {e}", urls.join(",")))
-    })?;
+    let client = tokio::time::timeout(settings.nats_connect_timeout, connect_options().connect(urls.join(",")))
+        .await
+        .map_err(|_| {
+            BridgeError::Unavailable(format!(
+                "no NATS server answered at {} within {:?}",
+                urls.join(","),
+                settings.nats_connect_timeout
+            ))
+        })?
+        .map_err(|e| BridgeError::Unavailable(format!("cannot connect to NATS at {}: {e}", urls.join(","))))?;
     let mut js = jetstream::new(client.clone());
     js.set_timeout(REQUEST_TIMEOUT);
     let replicas = settings.nats_replicas;
@@ -124,10 +116,7 @@ fn connect_options() -> ConnectOptions {
         })
 }
 
-async fn ensure_stream(
-    js: &jetstream::Context,
-    replicas: usize,
-) -> Result<stream::Stream, BridgeError> {
+async fn ensure_stream(js: &jetstream::Context, replicas: usize) -> Result<stream::Stream, BridgeError> {
     let config = stream::Config {
         name: subjects::STREAM.into(),
         subjects: vec![subjects::STREAM_SUBJECTS.into()],
@@ -138,10 +127,7 @@ async fn ensure_stream(
         max_age: EVENT_RETENTION,
         ..Default::default()
     };
-    let stream = js
-        .get_or_create_stream(config)
-        .await
-        .map_err(|e| setup_error("stream ORDERS", e))?;
+    let stream = js.get_or_create_stream(config).await.map_err(|e| setup_error("stream ORDERS", e))?;
     Ok(stream)
 }
 
@@ -173,10 +159,7 @@ fn warn_on_weak_durability(stream: &stream::Stream, settings: &Settings) {
     }
 }
 
-async fn ensure_dead_letter_stream(
-    js: &jetstream::Context,
-    replicas: usize,
-) -> Result<(), BridgeError> {
+async fn ensure_dead_letter_stream(js: &jetstream::Context, replicas: usize) -> Result<(), BridgeError> {
     let config = stream::Config {
         name: subjects::DLQ_STREAM.into(),
         subjects: vec![subjects::DLQ_SUBJECTS.into()],
@@ -186,9 +169,7 @@ async fn ensure_dead_letter_stream(
         max_age: DEAD_LETTER_RETENTION,
         ..Default::default()
     };
-    js.get_or_create_stream(config)
-        .await
-        .map_err(|e| setup_error("stream DEAD_LETTERS", e))?;
+    js.get_or_create_stream(config).await.map_err(|e| setup_error("stream DEAD_LETTERS", e))?;
     Ok(())
 }
 
@@ -212,10 +193,7 @@ async fn ensure_bucket(
     match js.create_key_value(config).await {
         Ok(store) => Ok(store),
         // Another replica may have created it between our get and create.
-        Err(_) => js
-            .get_key_value(bucket)
-            .await
-            .map_err(|e| setup_error(bucket, e)),
+        Err(_) => js.get_key_value(bucket).await.map_err(|e| setup_error(bucket, e)),
     }
 }
 
@@ -226,10 +204,7 @@ async fn ensure_saga_consumer(
     let config = consumer::pull::Config {
         durable_name: Some(subjects::SAGA_CONSUMER.into()),
         description: Some("drives one saga per ORDER.created".into()),
-        filter_subjects: vec![
-            subjects::event(crate::contracts::EventKind::Created),
-            subjects::REPLAY.into(),
-        ],
+        filter_subjects: vec![subjects::event(crate::contracts::EventKind::Created), subjects::REPLAY.into()],
         ack_policy: consumer::AckPolicy::Explicit,
         ack_wait: settings.ack_wait,
         // Transient failures are nak'd with growing delays (1 s … 60 s);
@@ -238,10 +213,7 @@ async fn ensure_saga_consumer(
         max_ack_pending: 20_000,
         ..Default::default()
     };
-    stream
-        .create_consumer(config)
-        .await
-        .map_err(|e| setup_error("consumer order-saga", e))
+    stream.create_consumer(config).await.map_err(|e| setup_error("consumer order-saga", e))
 }
 
 fn setup_error(what: &str, e: impl std::fmt::Display) -> BridgeError {

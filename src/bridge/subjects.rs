@@ -44,9 +44,6 @@ mod tests {
     #[test]
     fn event_subjects_match_the_contract() {
         assert_eq!(event(EventKind::Created), "ORDER.created");
-        assert_eq!(
-            event(EventKind::InventoryReleased),
-            "ORDER.inventory_released"
-        );
+        assert_eq!(event(EventKind::InventoryReleased), "ORDER.inventory_released");
     }
 }

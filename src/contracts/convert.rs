@@ -19,45 +19,29 @@ pub enum ContractError {
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> ContractError {
-    ContractError::Invalid {
-        field: field.into(),
-        message: message.into(),
-    }
+    ContractError::Invalid { field: field.into(), message: message.into() }
 }
 
 /// Decodes and validates an `ORDER.created` payload into a `PENDING` order.
 pub fn order_from_created(payload: &[u8]) -> Result<Order, ContractError> {
     let msg = proto::OrderCreated::decode(payload)?;
-    let order_id =
-        OrderId::parse(&msg.order_id).ok_or_else(|| invalid("order_id", "not a canonical UUID"))?;
+    let order_id = OrderId::parse(&msg.order_id).ok_or_else(|| invalid("order_id", "not a canonical UUID"))?;
     let total = msg.total.ok_or_else(|| invalid("total", "missing"))?;
     let request = NewOrder {
         customer_id: msg.customer_id,
         items: msg
             .items
             .into_iter()
-            .map(|i| NewOrderItem {
-                sku: i.sku,
-                quantity: i64::from(i.quantity),
-                unit_price_minor: i.unit_price_minor,
-            })
+            .map(|i| NewOrderItem { sku: i.sku, quantity: i64::from(i.quantity), unit_price_minor: i.unit_price_minor })
             .collect(),
         currency: Some(total.currency),
         payment_token: Some(msg.payment_token),
     };
-    let valid = request
-        .validate()
-        .map_err(|e| invalid(&e.field, e.message))?;
-    let created_at = OffsetDateTime::parse(&msg.created_at, &Rfc3339)
-        .map_err(|e| invalid("created_at", e.to_string()))?;
-    let order = Order::pending(
-        order_id,
-        valid.customer_id,
-        valid.items,
-        valid.currency,
-        valid.payment_token,
-        created_at,
-    );
+    let valid = request.validate().map_err(|e| invalid(&e.field, e.message))?;
+    let created_at =
+        OffsetDateTime::parse(&msg.created_at, &Rfc3339).map_err(|e| invalid("created_at", e.to_string()))?;
+    let order =
+        Order::pending(order_id, valid.customer_id, valid.items, valid.currency, valid.payment_token, created_at);
     if order.total_minor != total.amount_minor {
         return Err(invalid("total", "does not equal the sum of the items"));
     }
@@ -71,50 +55,27 @@ mod tests {
     use crate::domain::{Currency, OrderItem};
 
     fn order() -> Order {
-        let items = vec![OrderItem {
-            sku: "A".into(),
-            quantity: 2,
-            unit_price_minor: 150,
-        }];
-        let now = OffsetDateTime::now_utc()
-            .replace_nanosecond(0)
-            .expect("valid nanos");
-        Order::pending(
-            OrderId::generate(),
-            "c-1".into(),
-            items,
-            Currency::default(),
-            "tok_visa".into(),
-            now,
-        )
+        let items = vec![OrderItem { sku: "A".into(), quantity: 2, unit_price_minor: 150 }];
+        let now = OffsetDateTime::now_utc().replace_nanosecond(0).expect("valid nanos");
+        Order::pending(OrderId::generate(), "c-1".into(), items, Currency::default(), "tok_visa".into(), now)
     }
 
     #[test]
     fn created_event_round_trips_to_the_same_order() {
         let original = order();
         let event = OrderEvent::created(&original);
-        assert_eq!(
-            order_from_created(&event.payload).expect("decodes"),
-            original
-        );
+        assert_eq!(order_from_created(&event.payload).expect("decodes"), original);
     }
 
     #[test]
     fn garbage_payload_is_a_decode_error() {
-        assert!(matches!(
-            order_from_created(&[0xff, 0xff, 0xff]),
-            Err(ContractError::Decode(_))
-        ));
+        assert!(matches!(order_from_created(&[0xff, 0xff, 0xff]), Err(ContractError::Decode(_))));
     }
 
     #[test]
     fn a_tampered_total_is_rejected() {
-        let mut msg = proto::OrderCreated::decode(OrderEvent::created(&order()).payload.as_slice())
-            .expect("decodes");
-        msg.total = Some(proto::Money {
-            amount_minor: 1,
-            currency: "USD".into(),
-        });
+        let mut msg = proto::OrderCreated::decode(OrderEvent::created(&order()).payload.as_slice()).expect("decodes");
+        msg.total = Some(proto::Money { amount_minor: 1, currency: "USD".into() });
         let err = order_from_created(&msg.encode_to_vec()).expect_err("tampered");
         assert!(err.to_string().contains("total"));
     }

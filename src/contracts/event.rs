@@ -62,34 +62,20 @@ fn items(order: &Order) -> Vec<proto::OrderItem> {
 }
 
 fn item(i: &OrderItem) -> proto::OrderItem {
-    proto::OrderItem {
-        sku: i.sku.clone(),
-        quantity: i.quantity,
-        unit_price_minor: i.unit_price_minor,
-    }
+    proto::OrderItem { sku: i.sku.clone(), quantity: i.quantity, unit_price_minor: i.unit_price_minor }
 }
 
 fn total(order: &Order) -> Option<proto::Money> {
-    Some(proto::Money {
-        amount_minor: order.total_minor,
-        currency: order.currency.to_string(),
-    })
+    Some(proto::Money { amount_minor: order.total_minor, currency: order.currency.to_string() })
 }
 
 impl OrderEvent {
     fn new(kind: EventKind, order: &Order, message: impl prost::Message) -> Self {
-        Self {
-            kind,
-            order_id: order.order_id.to_string(),
-            payload: message.encode_to_vec(),
-        }
+        Self { kind, order_id: order.order_id.to_string(), payload: message.encode_to_vec() }
     }
 
     pub fn created(order: &Order) -> Self {
-        let created_at = order
-            .created_at
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
+        let created_at = order.created_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
         let msg = proto::OrderCreated {
             order_id: order.order_id.to_string(),
             customer_id: order.customer_id.clone(),
@@ -102,10 +88,7 @@ impl OrderEvent {
     }
 
     pub fn inventory_reserved(order: &Order) -> Self {
-        let msg = proto::InventoryReserved {
-            order_id: order.order_id.to_string(),
-            items: items(order),
-        };
+        let msg = proto::InventoryReserved { order_id: order.order_id.to_string(), items: items(order) };
         Self::new(EventKind::InventoryReserved, order, msg)
     }
 
@@ -119,18 +102,12 @@ impl OrderEvent {
     }
 
     pub fn payment_declined(order: &Order, reason: &str) -> Self {
-        let msg = proto::PaymentDeclined {
-            order_id: order.order_id.to_string(),
-            reason: reason.to_string(),
-        };
+        let msg = proto::PaymentDeclined { order_id: order.order_id.to_string(), reason: reason.to_string() };
         Self::new(EventKind::PaymentDeclined, order, msg)
     }
 
     pub fn inventory_released(order: &Order) -> Self {
-        let msg = proto::InventoryReleased {
-            order_id: order.order_id.to_string(),
-            items: items(order),
-        };
+        let msg = proto::InventoryReleased { order_id: order.order_id.to_string(), items: items(order) };
         Self::new(EventKind::InventoryReleased, order, msg)
     }
 
@@ -146,10 +123,7 @@ impl OrderEvent {
     pub fn failed(order: &Order, detail: &str) -> Self {
         let msg = proto::OrderFailed {
             order_id: order.order_id.to_string(),
-            reason: order
-                .failure_reason
-                .map(|r| r.as_str().to_string())
-                .unwrap_or_default(),
+            reason: order.failure_reason.map(|r| r.as_str().to_string()).unwrap_or_default(),
             detail: detail.to_string(),
         };
         Self::new(EventKind::Failed, order, msg)

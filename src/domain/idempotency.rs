@@ -58,11 +58,7 @@ mod tests {
     fn order(quantity: u32) -> ValidOrder {
         ValidOrder {
             customer_id: "c".into(),
-            items: vec![OrderItem {
-                sku: "A".into(),
-                quantity,
-                unit_price_minor: 5,
-            }],
+            items: vec![OrderItem { sku: "A".into(), quantity, unit_price_minor: 5 }],
             currency: Currency::default(),
             payment_token: "tok_visa".into(),
         }

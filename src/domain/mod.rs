@@ -13,7 +13,7 @@ mod validation;
 
 pub use idempotency::{IdempotencyRecord, IdempotencyState, fingerprint, idempotency_kv_key};
 pub use money::{Currency, Money};
-pub use order::{Order, OrderId, OrderItem, Outcome, StatusChange};
+pub use order::{EventRef, Order, OrderId, OrderItem, Outcome, StatusChange};
 pub use payment::{ClaimDecision, PaymentRecord, PaymentState};
 pub use status::{FailureReason, OrderStatus, TransitionError};
 pub use stock::{StockChange, StockRecord};

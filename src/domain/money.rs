@@ -42,10 +42,7 @@ pub struct Money {
 
 impl Money {
     pub fn new(amount_minor: i64, currency: Currency) -> Self {
-        Self {
-            amount_minor,
-            currency,
-        }
+        Self { amount_minor, currency }
     }
 }
 

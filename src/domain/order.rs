@@ -77,6 +77,19 @@ pub struct Order {
     /// (set after the terminal events; see the saga).
     #[serde(default)]
     pub events_published: bool,
+    /// Events published for this order with their stream sequences.
+    #[serde(default)]
+    pub events: Vec<EventRef>,
+    /// Trace id of the request that created the order (for trace links).
+    #[serde(default)]
+    pub trace_id: Option<String>,
+}
+
+/// An event of this order in the `ORDERS` stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRef {
+    pub event: String,
+    pub sequence: u64,
 }
 
 /// What the saga learned in a step, applied with [`Order::advance`].
@@ -116,21 +129,22 @@ impl Order {
             charge_id: None,
             created_at,
             updated_at: created_at,
-            history: vec![StatusChange {
-                status: OrderStatus::Pending,
-                at: created_at,
-                detail: None,
-            }],
+            history: vec![StatusChange { status: OrderStatus::Pending, at: created_at, detail: None }],
             events_published: false,
+            events: Vec::new(),
+            trace_id: None,
+        }
+    }
+
+    /// Remembers that `event` was stored at `sequence` (once per event).
+    pub fn record_event(&mut self, event: &str, sequence: u64) {
+        if !self.events.iter().any(|e| e.event == event) {
+            self.events.push(EventRef { event: event.to_string(), sequence });
         }
     }
 
     /// Applies a step's outcome, moving to the next status.
-    pub fn advance(
-        &mut self,
-        outcome: Outcome,
-        now: OffsetDateTime,
-    ) -> Result<(), TransitionError> {
+    pub fn advance(&mut self, outcome: Outcome, now: OffsetDateTime) -> Result<(), TransitionError> {
         let (next, detail) = match outcome {
             Outcome::Reserved => (OrderStatus::StockReserved, None),
             Outcome::OutOfStock { detail } => {
@@ -149,19 +163,12 @@ impl Order {
             Outcome::Released => (OrderStatus::Failed, None),
         };
         if !self.status.can_become(next) {
-            return Err(TransitionError {
-                from: self.status,
-                to: next,
-            });
+            return Err(TransitionError { from: self.status, to: next });
         }
         self.status = next;
         self.updated_at = now;
         self.events_published = false;
-        self.history.push(StatusChange {
-            status: next,
-            at: now,
-            detail,
-        });
+        self.history.push(StatusChange { status: next, at: now, detail });
         Ok(())
     }
 }
@@ -172,26 +179,11 @@ mod tests {
 
     fn order() -> Order {
         let items = vec![
-            OrderItem {
-                sku: "A".into(),
-                quantity: 2,
-                unit_price_minor: 1999,
-            },
-            OrderItem {
-                sku: "B".into(),
-                quantity: 1,
-                unit_price_minor: 500,
-            },
+            OrderItem { sku: "A".into(), quantity: 2, unit_price_minor: 1999 },
+            OrderItem { sku: "B".into(), quantity: 1, unit_price_minor: 500 },
         ];
         let now = OffsetDateTime::UNIX_EPOCH;
-        Order::pending(
-            OrderId::generate(),
-            "c".into(),
-            items,
-            Currency::default(),
-            "tok".into(),
-            now,
-        )
+        Order::pending(OrderId::generate(), "c".into(), items, Currency::default(), "tok".into(), now)
     }
 
     #[test]
@@ -202,15 +194,8 @@ mod tests {
     #[test]
     fn given_reserved_order_when_captured_then_charge_is_recorded() {
         let mut o = order();
-        o.advance(Outcome::Reserved, OffsetDateTime::UNIX_EPOCH)
-            .expect("reserve");
-        o.advance(
-            Outcome::Captured {
-                charge_id: "ch_1".into(),
-            },
-            OffsetDateTime::UNIX_EPOCH,
-        )
-        .expect("capture");
+        o.advance(Outcome::Reserved, OffsetDateTime::UNIX_EPOCH).expect("reserve");
+        o.advance(Outcome::Captured { charge_id: "ch_1".into() }, OffsetDateTime::UNIX_EPOCH).expect("capture");
         assert_eq!(o.status, OrderStatus::PaymentCaptured);
         assert_eq!(o.charge_id.as_deref(), Some("ch_1"));
         assert_eq!(o.history.len(), 3);
@@ -219,11 +204,7 @@ mod tests {
     #[test]
     fn given_pending_order_when_out_of_stock_then_failed_with_reason() {
         let mut o = order();
-        o.advance(
-            Outcome::OutOfStock { detail: "A".into() },
-            OffsetDateTime::UNIX_EPOCH,
-        )
-        .expect("fail");
+        o.advance(Outcome::OutOfStock { detail: "A".into() }, OffsetDateTime::UNIX_EPOCH).expect("fail");
         assert_eq!(o.status, OrderStatus::Failed);
         assert_eq!(o.failure_reason, Some(FailureReason::OutOfStock));
     }
@@ -231,29 +212,16 @@ mod tests {
     #[test]
     fn given_declined_order_when_released_then_failed_payment_declined() {
         let mut o = order();
-        o.advance(Outcome::Reserved, OffsetDateTime::UNIX_EPOCH)
-            .expect("reserve");
-        o.advance(
-            Outcome::Declined {
-                detail: "card".into(),
-            },
-            OffsetDateTime::UNIX_EPOCH,
-        )
-        .expect("decline");
-        o.advance(Outcome::Released, OffsetDateTime::UNIX_EPOCH)
-            .expect("release");
-        assert_eq!(
-            (o.status, o.failure_reason),
-            (OrderStatus::Failed, Some(FailureReason::PaymentDeclined))
-        );
+        o.advance(Outcome::Reserved, OffsetDateTime::UNIX_EPOCH).expect("reserve");
+        o.advance(Outcome::Declined { detail: "card".into() }, OffsetDateTime::UNIX_EPOCH).expect("decline");
+        o.advance(Outcome::Released, OffsetDateTime::UNIX_EPOCH).expect("release");
+        assert_eq!((o.status, o.failure_reason), (OrderStatus::Failed, Some(FailureReason::PaymentDeclined)));
     }
 
     #[test]
     fn given_pending_order_when_completed_directly_then_rejected() {
         let mut o = order();
-        let err = o
-            .advance(Outcome::Completed, OffsetDateTime::UNIX_EPOCH)
-            .expect_err("skip");
+        let err = o.advance(Outcome::Completed, OffsetDateTime::UNIX_EPOCH).expect_err("skip");
         assert_eq!(err.from, OrderStatus::Pending);
         assert_eq!(o.status, OrderStatus::Pending);
     }

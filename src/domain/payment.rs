@@ -50,22 +50,11 @@ pub enum ClaimDecision {
 
 impl PaymentRecord {
     pub fn claimed(claim: String, attempts: u32, now: OffsetDateTime) -> Self {
-        Self {
-            state: PaymentState::Claimed,
-            claim,
-            attempts,
-            charge_id: None,
-            reason: None,
-            updated_at: now,
-        }
+        Self { state: PaymentState::Claimed, claim, attempts, charge_id: None, reason: None, updated_at: now }
     }
 
     /// Decides what an attempt may do with `current` (None = no record).
-    pub fn decide(
-        current: Option<&PaymentRecord>,
-        lease: Duration,
-        now: OffsetDateTime,
-    ) -> ClaimDecision {
+    pub fn decide(current: Option<&PaymentRecord>, lease: Duration, now: OffsetDateTime) -> ClaimDecision {
         match current {
             None => ClaimDecision::Take,
             Some(r) if matches!(r.state, PaymentState::Captured | PaymentState::Declined) => {
@@ -88,42 +77,27 @@ mod tests {
 
     #[test]
     fn no_record_means_take_the_claim() {
-        assert_eq!(
-            PaymentRecord::decide(None, Duration::seconds(30), at(0)),
-            ClaimDecision::Take
-        );
+        assert_eq!(PaymentRecord::decide(None, Duration::seconds(30), at(0)), ClaimDecision::Take);
     }
 
     #[test]
     fn a_recorded_capture_is_never_called_again() {
         let mut r = PaymentRecord::claimed("a".into(), 1, at(0));
         r.state = PaymentState::Captured;
-        assert!(matches!(
-            PaymentRecord::decide(Some(&r), Duration::seconds(30), at(999)),
-            ClaimDecision::Done(_)
-        ));
+        assert!(matches!(PaymentRecord::decide(Some(&r), Duration::seconds(30), at(999)), ClaimDecision::Done(_)));
     }
 
     #[test]
     fn a_live_claim_blocks_and_a_stale_one_is_taken_over() {
         let r = PaymentRecord::claimed("a".into(), 1, at(0));
-        assert_eq!(
-            PaymentRecord::decide(Some(&r), Duration::seconds(30), at(10)),
-            ClaimDecision::Busy
-        );
-        assert_eq!(
-            PaymentRecord::decide(Some(&r), Duration::seconds(30), at(31)),
-            ClaimDecision::Take
-        );
+        assert_eq!(PaymentRecord::decide(Some(&r), Duration::seconds(30), at(10)), ClaimDecision::Busy);
+        assert_eq!(PaymentRecord::decide(Some(&r), Duration::seconds(30), at(31)), ClaimDecision::Take);
     }
 
     #[test]
     fn an_unknown_outcome_may_be_retried_at_once() {
         let mut r = PaymentRecord::claimed("a".into(), 1, at(0));
         r.state = PaymentState::Unknown;
-        assert_eq!(
-            PaymentRecord::decide(Some(&r), Duration::seconds(30), at(1)),
-            ClaimDecision::Take
-        );
+        assert_eq!(PaymentRecord::decide(Some(&r), Duration::seconds(30), at(1)), ClaimDecision::Take);
     }
 }

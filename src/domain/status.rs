@@ -116,14 +116,7 @@ mod tests {
 
     #[test]
     fn terminal_statuses_never_change() {
-        for next in [
-            Pending,
-            StockReserved,
-            PaymentCaptured,
-            Compensating,
-            Completed,
-            Failed,
-        ] {
+        for next in [Pending, StockReserved, PaymentCaptured, Compensating, Completed, Failed] {
             assert!(!Completed.can_become(next));
             assert!(!Failed.can_become(next));
         }
@@ -137,17 +130,10 @@ mod tests {
 
     #[test]
     fn only_completed_and_failed_are_terminal() {
-        let terminal: Vec<_> = [
-            Pending,
-            StockReserved,
-            PaymentCaptured,
-            Compensating,
-            Completed,
-            Failed,
-        ]
-        .into_iter()
-        .filter(|s| s.is_terminal())
-        .collect();
+        let terminal: Vec<_> = [Pending, StockReserved, PaymentCaptured, Compensating, Completed, Failed]
+            .into_iter()
+            .filter(|s| s.is_terminal())
+            .collect();
         assert_eq!(terminal, vec![Completed, Failed]);
     }
 }

@@ -73,10 +73,7 @@ mod tests {
     use super::*;
 
     fn stock(available: u64) -> StockRecord {
-        StockRecord {
-            available,
-            ..Default::default()
-        }
+        StockRecord { available, ..Default::default() }
     }
 
     #[test]

@@ -56,19 +56,14 @@ pub struct ValidOrder {
 }
 
 fn invalid(field: impl Into<String>, message: impl Into<String>) -> ValidationError {
-    ValidationError {
-        field: field.into(),
-        message: message.into(),
-    }
+    ValidationError { field: field.into(), message: message.into() }
 }
 
 /// A SKU is 1–64 characters of `A-Z a-z 0-9 . _ -`: safe as a KV key.
 pub fn is_valid_sku(sku: &str) -> bool {
     !sku.is_empty()
         && sku.len() <= limits::MAX_SKU_LEN
-        && sku
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        && sku.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
 }
 
 fn check_text(field: &str, value: &str, max: usize) -> Result<(), ValidationError> {
@@ -87,28 +82,18 @@ fn check_text(field: &str, value: &str, max: usize) -> Result<(), ValidationErro
 fn check_item(index: usize, item: &NewOrderItem) -> Result<OrderItem, ValidationError> {
     let path = |f: &str| format!("items[{index}].{f}");
     if !is_valid_sku(&item.sku) {
-        return Err(invalid(
-            path("sku"),
-            "must be 1-64 characters of A-Z a-z 0-9 . _ -",
-        ));
+        return Err(invalid(path("sku"), "must be 1-64 characters of A-Z a-z 0-9 . _ -"));
     }
     if !(1..=limits::MAX_QUANTITY).contains(&item.quantity) {
-        return Err(invalid(
-            path("quantity"),
-            format!("must be between 1 and {}", limits::MAX_QUANTITY),
-        ));
+        return Err(invalid(path("quantity"), format!("must be between 1 and {}", limits::MAX_QUANTITY)));
     }
     if !(0..=limits::MAX_UNIT_PRICE_MINOR).contains(&item.unit_price_minor) {
         let max = limits::MAX_UNIT_PRICE_MINOR;
-        return Err(invalid(
-            path("unit_price_minor"),
-            format!("must be between 0 and {max} (integer minor units)"),
-        ));
+        return Err(invalid(path("unit_price_minor"), format!("must be between 0 and {max} (integer minor units)")));
     }
     Ok(OrderItem {
         sku: item.sku.clone(),
-        quantity: u32::try_from(item.quantity)
-            .map_err(|_| invalid(path("quantity"), "out of range"))?,
+        quantity: u32::try_from(item.quantity).map_err(|_| invalid(path("quantity"), "out of range"))?,
         unit_price_minor: item.unit_price_minor,
     })
 }
@@ -116,55 +101,32 @@ fn check_item(index: usize, item: &NewOrderItem) -> Result<OrderItem, Validation
 impl NewOrder {
     /// Checks every rule; returns the first violation.
     pub fn validate(&self) -> Result<ValidOrder, ValidationError> {
-        check_text(
-            "customer_id",
-            &self.customer_id,
-            limits::MAX_CUSTOMER_ID_LEN,
-        )?;
+        check_text("customer_id", &self.customer_id, limits::MAX_CUSTOMER_ID_LEN)?;
         if self.items.is_empty() {
             return Err(invalid("items", "must contain at least one item"));
         }
         if self.items.len() > limits::MAX_ITEMS {
-            return Err(invalid(
-                "items",
-                format!("must contain at most {} items", limits::MAX_ITEMS),
-            ));
+            return Err(invalid("items", format!("must contain at most {} items", limits::MAX_ITEMS)));
         }
-        let items = self
-            .items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| check_item(i, item));
+        let items = self.items.iter().enumerate().map(|(i, item)| check_item(i, item));
         let items = items.collect::<Result<Vec<_>, _>>()?;
         check_unique_skus(&items)?;
         check_total(&items)?;
         let currency = match self.currency.as_deref() {
             None => Currency::default(),
-            Some(code) => Currency::parse(code).ok_or_else(|| {
-                invalid("currency", "must be a 3-letter ISO 4217 code such as USD")
-            })?,
+            Some(code) => Currency::parse(code)
+                .ok_or_else(|| invalid("currency", "must be a 3-letter ISO 4217 code such as USD"))?,
         };
-        let token = self
-            .payment_token
-            .as_deref()
-            .unwrap_or(limits::DEFAULT_PAYMENT_TOKEN);
+        let token = self.payment_token.as_deref().unwrap_or(limits::DEFAULT_PAYMENT_TOKEN);
         check_text("payment_token", token, limits::MAX_PAYMENT_TOKEN_LEN)?;
-        Ok(ValidOrder {
-            customer_id: self.customer_id.clone(),
-            items,
-            currency,
-            payment_token: token.to_string(),
-        })
+        Ok(ValidOrder { customer_id: self.customer_id.clone(), items, currency, payment_token: token.to_string() })
     }
 }
 
 fn check_unique_skus(items: &[OrderItem]) -> Result<(), ValidationError> {
     let mut seen = std::collections::HashSet::new();
     match items.iter().position(|i| !seen.insert(i.sku.as_str())) {
-        Some(index) => Err(invalid(
-            format!("items[{index}].sku"),
-            "each sku may appear only once; sum the quantities",
-        )),
+        Some(index) => Err(invalid(format!("items[{index}].sku"), "each sku may appear only once; sum the quantities")),
         None => Ok(()),
     }
 }
@@ -172,11 +134,7 @@ fn check_unique_skus(items: &[OrderItem]) -> Result<(), ValidationError> {
 fn check_total(items: &[OrderItem]) -> Result<(), ValidationError> {
     items
         .iter()
-        .try_fold(0i64, |sum, i| {
-            i.unit_price_minor
-                .checked_mul(i64::from(i.quantity))?
-                .checked_add(sum)
-        })
+        .try_fold(0i64, |sum, i| i.unit_price_minor.checked_mul(i64::from(i.quantity))?.checked_add(sum))
         .map(|_| ())
         .ok_or_else(|| invalid("items", "order total overflows"))
 }
@@ -186,17 +144,8 @@ mod tests {
     use super::*;
 
     fn order() -> NewOrder {
-        let item = NewOrderItem {
-            sku: "SKU-1".into(),
-            quantity: 2,
-            unit_price_minor: 1999,
-        };
-        NewOrder {
-            customer_id: "c-1".into(),
-            items: vec![item],
-            currency: None,
-            payment_token: None,
-        }
+        let item = NewOrderItem { sku: "SKU-1".into(), quantity: 2, unit_price_minor: 1999 };
+        NewOrder { customer_id: "c-1".into(), items: vec![item], currency: None, payment_token: None }
     }
 
     fn field_of(o: NewOrder) -> String {
@@ -258,11 +207,7 @@ mod tests {
     fn too_many_items_are_rejected() {
         let mut o = order();
         o.items = (0..=limits::MAX_ITEMS)
-            .map(|i| NewOrderItem {
-                sku: format!("S{i}"),
-                quantity: 1,
-                unit_price_minor: 1,
-            })
+            .map(|i| NewOrderItem { sku: format!("S{i}"), quantity: 1, unit_price_minor: 1 })
             .collect();
         assert_eq!(field_of(o), "items");
     }

@@ -31,11 +31,7 @@ pub(super) async fn list(
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&req, &state)?;
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
-    let letters = state
-        .dead_letters
-        .send(ListDeadLetters { limit })
-        .await?
-        .map_err(bridge_error)?;
+    let letters = state.dead_letters.send(ListDeadLetters { limit }).await?.map_err(bridge_error)?;
     Ok(HttpResponse::Ok().json(json!({ "dead_letters": letters })))
 }
 
@@ -46,12 +42,7 @@ pub(super) async fn replay(
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&req, &state)?;
     let id = path.into_inner();
-    let replayed = state
-        .dead_letters
-        .send(ReplayDeadLetter { id })
-        .await?
-        .map_err(bridge_error)?;
-    let replayed =
-        replayed.ok_or_else(|| ApiError::NotFound(format!("no dead letter with id {id}")))?;
+    let replayed = state.dead_letters.send(ReplayDeadLetter { id }).await?.map_err(bridge_error)?;
+    let replayed = replayed.ok_or_else(|| ApiError::NotFound(format!("no dead letter with id {id}")))?;
     Ok(HttpResponse::Accepted().json(replayed))
 }

@@ -80,9 +80,7 @@ impl ResponseError for ApiError {
 impl From<IntakeError> for ApiError {
     fn from(e: IntakeError) -> Self {
         match e {
-            IntakeError::Unavailable(m) => {
-                Self::Unavailable(format!("order not accepted, try again: {m}"))
-            }
+            IntakeError::Unavailable(m) => Self::Unavailable(format!("order not accepted, try again: {m}")),
             IntakeError::KeyReused => Self::Invalid("idempotency_key_reused", e.to_string()),
             IntakeError::Internal(m) => Self::Internal(m),
         }

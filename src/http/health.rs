@@ -23,10 +23,7 @@ pub(super) async fn ready(state: web::Data<AppState>) -> HttpResponse {
 }
 
 pub(super) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    state
-        .metrics
-        .nats_connected
-        .set(i64::from(state.readiness.is_connected("nats")));
+    state.metrics.nats_connected.set(i64::from(state.readiness.is_connected("nats")));
     HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
         .body(state.metrics.encode())

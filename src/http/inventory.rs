@@ -26,19 +26,12 @@ struct StockView<'a> {
 fn checked_sku(sku: &str) -> Result<&str, ApiError> {
     match is_valid_sku(sku) {
         true => Ok(sku),
-        false => Err(ApiError::Invalid(
-            "invalid_sku",
-            "sku must be 1-64 characters of A-Z a-z 0-9 . _ -".into(),
-        )),
+        false => Err(ApiError::Invalid("invalid_sku", "sku must be 1-64 characters of A-Z a-z 0-9 . _ -".into())),
     }
 }
 
 fn render(sku: &str, record: &StockRecord) -> HttpResponse {
-    HttpResponse::Ok().json(StockView {
-        sku,
-        available: record.available,
-        reserved: record.reserved,
-    })
+    HttpResponse::Ok().json(StockView { sku, available: record.available, reserved: record.reserved })
 }
 
 /// Sets available stock; holds of in-flight orders are kept.
@@ -48,37 +41,16 @@ pub(super) async fn set(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let sku = checked_sku(&path)?;
-    let available = u64::try_from(body.available)
-        .ok()
-        .filter(|n| *n <= MAX_AVAILABLE)
-        .ok_or_else(|| {
-            ApiError::Invalid(
-                "invalid_stock",
-                format!("available must be an integer between 0 and {MAX_AVAILABLE}"),
-            )
-        })?;
-    let record = state
-        .inventory
-        .send(SetStock {
-            sku: sku.to_string(),
-            available,
-        })
-        .await??;
+    let available = u64::try_from(body.available).ok().filter(|n| *n <= MAX_AVAILABLE).ok_or_else(|| {
+        ApiError::Invalid("invalid_stock", format!("available must be an integer between 0 and {MAX_AVAILABLE}"))
+    })?;
+    let record = state.inventory.send(SetStock { sku: sku.to_string(), available }).await??;
     Ok(render(sku, &record))
 }
 
-pub(super) async fn get(
-    path: web::Path<String>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
+pub(super) async fn get(path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let sku = checked_sku(&path)?;
-    let record = state
-        .inventory
-        .send(GetStock {
-            sku: sku.to_string(),
-        })
-        .await??;
-    let record =
-        record.ok_or_else(|| ApiError::NotFound(format!("no stock record for sku {sku}")))?;
+    let record = state.inventory.send(GetStock { sku: sku.to_string() }).await??;
+    let record = record.ok_or_else(|| ApiError::NotFound(format!("no stock record for sku {sku}")))?;
     Ok(render(sku, &record))
 }

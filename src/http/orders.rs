@@ -8,15 +8,14 @@ use serde::Serialize;
 use super::{ApiError, AppState, MAX_BODY_BYTES};
 use crate::actors::intake::{GetOrder, PlaceOrder};
 use crate::domain::{NewOrder, Order, OrderId, OrderItem};
+use crate::telemetry::TraceContext;
 
 const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
 
 /// JSON extractor limits and error mapping for order bodies.
 pub(super) fn json_config() -> web::JsonConfig {
-    web::JsonConfig::default()
-        .limit(MAX_BODY_BYTES)
-        .error_handler(|err, _req| json_error(err).into())
+    web::JsonConfig::default().limit(MAX_BODY_BYTES).error_handler(|err, _req| json_error(err).into())
 }
 
 fn json_error(err: JsonPayloadError) -> ApiError {
@@ -24,12 +23,8 @@ fn json_error(err: JsonPayloadError) -> ApiError {
         JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
             ApiError::TooLarge(MAX_BODY_BYTES)
         }
-        JsonPayloadError::ContentType => {
-            ApiError::UnsupportedMediaType("Content-Type must be application/json".into())
-        }
-        JsonPayloadError::Deserialize(e) if e.is_data() => {
-            ApiError::Invalid("invalid_order", e.to_string())
-        }
+        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType("Content-Type must be application/json".into()),
+        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::Invalid("invalid_order", e.to_string()),
         JsonPayloadError::Deserialize(e) => ApiError::Malformed("malformed_json", e.to_string()),
         other => ApiError::Malformed("bad_request", other.to_string()),
     }
@@ -49,43 +44,18 @@ pub(super) async fn place(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req)?;
-    let order = body
-        .into_inner()
-        .validate()
-        .map_err(|e| ApiError::Invalid("invalid_order", e.to_string()))?;
-    let placement = state
-        .intake
-        .send(PlaceOrder {
-            order,
-            idempotency_key: key,
-        })
-        .await??;
+    let order = body.into_inner().validate().map_err(|e| ApiError::Invalid("invalid_order", e.to_string()))?;
+    let placement =
+        state.intake.send(PlaceOrder { order, idempotency_key: key, trace: TraceContext::current() }).await??;
     let order_id = placement.order_id.to_string();
     let location = format!("/orders/{order_id}");
     if placement.created {
-        let body = Accepted {
-            order_id: &order_id,
-            status: "PENDING",
-        };
-        return Ok(HttpResponse::Accepted()
-            .insert_header((header::LOCATION, location))
-            .json(body));
+        let body = Accepted { order_id: &order_id, status: "PENDING" };
+        return Ok(HttpResponse::Accepted().insert_header((header::LOCATION, location)).json(body));
     }
-    let current = state
-        .intake
-        .send(GetOrder {
-            order_id: placement.order_id.clone(),
-        })
-        .await?
-        .ok()
-        .flatten();
+    let current = state.intake.send(GetOrder { order_id: placement.order_id.clone() }).await?.ok().flatten();
     let status = current.as_ref().map_or("PENDING", |o| o.status.as_str());
-    Ok(HttpResponse::Ok()
-        .insert_header((header::LOCATION, location))
-        .json(Accepted {
-            order_id: &order_id,
-            status,
-        }))
+    Ok(HttpResponse::Ok().insert_header((header::LOCATION, location)).json(Accepted { order_id: &order_id, status }))
 }
 
 fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
@@ -95,15 +65,11 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     let bad = || {
         ApiError::Malformed(
             "invalid_idempotency_key",
-            format!(
-                "{IDEMPOTENCY_KEY} must be 1-{MAX_IDEMPOTENCY_KEY_LEN} visible ASCII characters"
-            ),
+            format!("{IDEMPOTENCY_KEY} must be 1-{MAX_IDEMPOTENCY_KEY_LEN} visible ASCII characters"),
         )
     };
     let text = value.to_str().map_err(|_| bad())?.trim();
-    let valid = !text.is_empty()
-        && text.len() <= MAX_IDEMPOTENCY_KEY_LEN
-        && text.bytes().all(|b| b.is_ascii_graphic());
+    let valid = !text.is_empty() && text.len() <= MAX_IDEMPOTENCY_KEY_LEN && text.bytes().all(|b| b.is_ascii_graphic());
     if !valid {
         return Err(bad());
     }
@@ -127,8 +93,7 @@ struct OrderView<'a> {
 }
 
 fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
 fn view(order: &Order) -> OrderView<'_> {
@@ -148,16 +113,9 @@ fn view(order: &Order) -> OrderView<'_> {
 }
 
 /// `GET /orders/{id}`.
-pub(super) async fn get(
-    path: web::Path<String>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
+pub(super) async fn get(path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let not_found = || ApiError::NotFound(format!("no order with id {}", path.as_str()));
     let order_id = OrderId::parse(&path).ok_or_else(not_found)?;
-    let order = state
-        .intake
-        .send(GetOrder { order_id })
-        .await??
-        .ok_or_else(not_found)?;
+    let order = state.intake.send(GetOrder { order_id }).await??.ok_or_else(not_found)?;
     Ok(HttpResponse::Ok().json(view(&order)))
 }

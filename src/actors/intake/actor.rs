@@ -11,9 +11,11 @@ use time::OffsetDateTime;
 
 use super::idempotent;
 use crate::bridge::{BridgeError, JetStreamPublisher, JsonKv, PublishEvent};
-use crate::contracts::OrderEvent;
+use crate::contracts::{EventKind, OrderEvent};
 use crate::domain::{IdempotencyRecord, Order, OrderId, ValidOrder};
 use crate::metrics::Metrics;
+use crate::telemetry::TraceContext;
+use tracing::Instrument;
 
 /// Accept a validated order.
 #[derive(Debug, actix::Message)]
@@ -21,6 +23,8 @@ use crate::metrics::Metrics;
 pub struct PlaceOrder {
     pub order: ValidOrder,
     pub idempotency_key: Option<String>,
+    /// The HTTP request's trace: `ORDER.created` continues it.
+    pub trace: TraceContext,
 }
 
 /// Read an order record.
@@ -85,14 +89,7 @@ impl IntakeActor {
         publisher: Addr<JetStreamPublisher>,
         metrics: Arc<Metrics>,
     ) -> Self {
-        Self {
-            deps: IntakeDeps {
-                orders,
-                idempotency,
-                publisher,
-                metrics,
-            },
-        }
+        Self { deps: IntakeDeps { orders, idempotency, publisher, metrics } }
     }
 }
 
@@ -105,20 +102,25 @@ impl Handler<PlaceOrder> for IntakeActor {
 
     fn handle(&mut self, msg: PlaceOrder, _ctx: &mut Context<Self>) -> Self::Result {
         let deps = self.deps.clone();
-        Box::pin(async move {
-            match msg.idempotency_key {
-                Some(key) => idempotent::place(&deps, msg.order, &key).await,
-                None => {
-                    let order =
-                        new_order(OrderId::generate(), msg.order, OffsetDateTime::now_utc());
-                    accept(&deps, &order).await?;
-                    Ok(Placement {
-                        order_id: order.order_id,
-                        created: true,
-                    })
+        let span = tracing::info_span!(
+            "order.place",
+            order_id = tracing::field::Empty,
+            idempotent = msg.idempotency_key.is_some()
+        );
+        msg.trace.parent(&span);
+        Box::pin(
+            async move {
+                match msg.idempotency_key {
+                    Some(key) => idempotent::place(&deps, msg.order, &key).await,
+                    None => {
+                        let order = new_order(OrderId::generate(), msg.order, OffsetDateTime::now_utc());
+                        accept(&deps, order.clone()).await?;
+                        Ok(Placement { order_id: order.order_id, created: true })
+                    }
                 }
             }
-        })
+            .instrument(span),
+        )
     }
 }
 
@@ -132,27 +134,22 @@ impl Handler<GetOrder> for IntakeActor {
 }
 
 pub(super) fn new_order(order_id: OrderId, valid: ValidOrder, created_at: OffsetDateTime) -> Order {
-    Order::pending(
-        order_id,
-        valid.customer_id,
-        valid.items,
-        valid.currency,
-        valid.payment_token,
-        created_at,
-    )
+    Order::pending(order_id, valid.customer_id, valid.items, valid.currency, valid.payment_token, created_at)
 }
 
 /// Publishes `ORDER.created` (fail fast) and, once acknowledged, writes the
 /// order record so `GET /orders/{id}` answers at once. Returns whether the
 /// stream stored a new message (false = deduplicated repeat).
-pub(super) async fn accept(deps: &IntakeDeps, order: &Order) -> Result<bool, IntakeError> {
-    let ack = deps
-        .publisher
-        .send(PublishEvent {
-            event: OrderEvent::created(order),
-            retry: false,
-        })
-        .await??;
+pub(super) async fn accept(deps: &IntakeDeps, mut order: Order) -> Result<bool, IntakeError> {
+    let span = tracing::Span::current();
+    span.record("order_id", order.order_id.as_str());
+    let trace = TraceContext::of(&span);
+    order.trace_id = trace.trace_id().map(String::from);
+    span.record("trace_id", order.trace_id.as_deref().unwrap_or_default());
+    let event = OrderEvent::created(&order);
+    let ack = deps.publisher.send(PublishEvent { event, retry: false, trace }).await??;
+    order.record_event(EventKind::Created.name(), ack.sequence);
+    let order = &order;
     if !ack.duplicate {
         deps.metrics.orders_accepted.inc();
     }

@@ -14,15 +14,9 @@ use time::OffsetDateTime;
 
 use super::actor::{IntakeDeps, IntakeError, Placement, accept, new_order};
 use crate::bridge::{BridgeError, Versioned};
-use crate::domain::{
-    IdempotencyRecord, IdempotencyState, OrderId, ValidOrder, fingerprint, idempotency_kv_key,
-};
+use crate::domain::{IdempotencyRecord, IdempotencyState, OrderId, ValidOrder, fingerprint, idempotency_kv_key};
 
-pub(super) async fn place(
-    deps: &IntakeDeps,
-    order: ValidOrder,
-    key: &str,
-) -> Result<Placement, IntakeError> {
+pub(super) async fn place(deps: &IntakeDeps, order: ValidOrder, key: &str) -> Result<Placement, IntakeError> {
     let kv_key = idempotency_kv_key(key);
     let claim = IdempotencyRecord {
         order_id: OrderId::generate(),
@@ -33,24 +27,10 @@ pub(super) async fn place(
     match deps.idempotency.create(&kv_key, &claim).await {
         Ok(revision) => {
             let order_id = claim.order_id.clone();
-            publish_claim(
-                deps,
-                order,
-                Versioned {
-                    value: claim,
-                    revision,
-                },
-                &kv_key,
-            )
-            .await?;
-            Ok(Placement {
-                order_id,
-                created: true,
-            })
+            publish_claim(deps, order, Versioned { value: claim, revision }, &kv_key).await?;
+            Ok(Placement { order_id, created: true })
         }
-        Err(BridgeError::AlreadyExists { .. }) => {
-            repeat(deps, order, &kv_key, &claim.fingerprint).await
-        }
+        Err(BridgeError::AlreadyExists { .. }) => repeat(deps, order, &kv_key, &claim.fingerprint).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -61,9 +41,11 @@ async fn repeat(
     kv_key: &str,
     fingerprint: &str,
 ) -> Result<Placement, IntakeError> {
-    let existing = deps.idempotency.get(kv_key).await?.ok_or_else(|| {
-        IntakeError::Unavailable("idempotency claim expired while reading; retry".into())
-    })?;
+    let existing = deps
+        .idempotency
+        .get(kv_key)
+        .await?
+        .ok_or_else(|| IntakeError::Unavailable("idempotency claim expired while reading; retry".into()))?;
     if existing.value.fingerprint != fingerprint {
         return Err(IntakeError::KeyReused);
     }
@@ -77,10 +59,7 @@ async fn repeat(
             }
         }
     }
-    Ok(Placement {
-        order_id,
-        created: false,
-    })
+    Ok(Placement { order_id, created: false })
 }
 
 /// Publishes the claimed order and marks the claim accepted. Returns
@@ -92,7 +71,7 @@ async fn publish_claim(
     kv_key: &str,
 ) -> Result<bool, IntakeError> {
     let record = new_order(claim.value.order_id.clone(), order, claim.value.created_at);
-    let stored = accept(deps, &record).await?;
+    let stored = accept(deps, record).await?;
     mark_accepted(deps, claim, kv_key).await;
     Ok(stored)
 }
@@ -100,11 +79,7 @@ async fn publish_claim(
 async fn mark_accepted(deps: &IntakeDeps, claim: Versioned<IdempotencyRecord>, kv_key: &str) {
     let mut accepted = claim.value;
     accepted.state = IdempotencyState::Accepted;
-    match deps
-        .idempotency
-        .update(kv_key, &accepted, claim.revision)
-        .await
-    {
+    match deps.idempotency.update(kv_key, &accepted, claim.revision).await {
         // Conflict: a concurrent repeat marked it first — same outcome.
         Ok(_) | Err(BridgeError::Conflict { .. }) => {}
         Err(e) => {

@@ -13,6 +13,8 @@ use super::messages::*;
 use crate::actors::supervision::{self, SupervisedChild};
 use crate::bridge::{BridgeError, JsonKv, Versioned};
 use crate::domain::{StockChange, StockRecord};
+use crate::telemetry::TraceContext;
+use tracing::Instrument;
 
 /// CAS attempts before reporting contention as a transient error.
 const MAX_CAS_ATTEMPTS: usize = 64;
@@ -34,6 +36,13 @@ impl InventoryActor {
     ) -> ResponseActFuture<Self, Result<T, InventoryError>> {
         supervision::contain(self.child.clone(), fut, |m| Err(InventoryError::Crashed(m)))
     }
+}
+
+/// A span for one message, parented on the sender's trace context.
+fn traced(name: &'static str, order_id: &str, trace: &TraceContext) -> tracing::Span {
+    let span = tracing::info_span!("inventory", otel.name = name, order_id);
+    trace.parent(&span);
+    span
 }
 
 impl Actor for InventoryActor {
@@ -73,35 +82,18 @@ async fn modify(
             Err(e) => return Err(e.into()),
         }
     }
-    Err(InventoryError::Unavailable(format!(
-        "too much contention on {sku}"
-    )))
+    Err(InventoryError::Unavailable(format!("too much contention on {sku}")))
 }
 
-async fn reserve(
-    stock: JsonKv<StockRecord>,
-    msg: ReserveStock,
-) -> Result<Reservation, InventoryError> {
+async fn reserve(stock: JsonKv<StockRecord>, msg: ReserveStock) -> Result<Reservation, InventoryError> {
     let mut items = msg.items.clone();
     items.sort_by(|a, b| a.sku.cmp(&b.sku));
     for (index, item) in items.iter().enumerate() {
-        let (outcome, record) = modify(&stock, &item.sku, |r| {
-            r.reserve(&msg.order_id, item.quantity)
-        })
-        .await?;
+        let (outcome, record) = modify(&stock, &item.sku, |r| r.reserve(&msg.order_id, item.quantity)).await?;
         if outcome == StockChange::Insufficient {
-            release_all(
-                &stock,
-                &msg.order_id,
-                items[..index].iter().map(|i| i.sku.as_str()),
-            )
-            .await?;
+            release_all(&stock, &msg.order_id, items[..index].iter().map(|i| i.sku.as_str())).await?;
             let (sku, available, wanted) = (item.sku.clone(), record.available, item.quantity);
-            return Ok(Reservation::OutOfStock {
-                sku,
-                available,
-                wanted,
-            });
+            return Ok(Reservation::OutOfStock { sku, available, wanted });
         }
     }
     Ok(Reservation::Reserved)
@@ -138,7 +130,8 @@ impl Handler<ReserveStock> for InventoryActor {
     type Result = ResponseActFuture<Self, Result<Reservation, InventoryError>>;
 
     fn handle(&mut self, msg: ReserveStock, _ctx: &mut Context<Self>) -> Self::Result {
-        self.run(reserve(self.stock.clone(), msg))
+        let span = traced("inventory.reserve", &msg.order_id, &msg.trace);
+        self.run(reserve(self.stock.clone(), msg).instrument(span))
     }
 }
 
@@ -146,7 +139,8 @@ impl Handler<CommitStock> for InventoryActor {
     type Result = ResponseActFuture<Self, Result<(), InventoryError>>;
 
     fn handle(&mut self, msg: CommitStock, _ctx: &mut Context<Self>) -> Self::Result {
-        self.run(commit_all(self.stock.clone(), msg))
+        let span = traced("inventory.commit", &msg.order_id, &msg.trace);
+        self.run(commit_all(self.stock.clone(), msg).instrument(span))
     }
 }
 
@@ -155,9 +149,9 @@ impl Handler<ReleaseStock> for InventoryActor {
 
     fn handle(&mut self, msg: ReleaseStock, _ctx: &mut Context<Self>) -> Self::Result {
         let stock = self.stock.clone();
-        self.run(async move {
-            release_all(&stock, &msg.order_id, msg.skus.iter().map(String::as_str)).await
-        })
+        let span = traced("inventory.release", &msg.order_id, &msg.trace);
+        let release = async move { release_all(&stock, &msg.order_id, msg.skus.iter().map(String::as_str)).await };
+        self.run(release.instrument(span))
     }
 }
 

@@ -1,6 +1,7 @@
 //! Messages of the inventory actor and its error type.
 
 use crate::domain::{OrderItem, StockRecord};
+use crate::telemetry::TraceContext;
 
 /// Hold stock for every item of an order, or none of it.
 #[derive(Debug, actix::Message)]
@@ -8,6 +9,7 @@ use crate::domain::{OrderItem, StockRecord};
 pub struct ReserveStock {
     pub order_id: String,
     pub items: Vec<OrderItem>,
+    pub trace: TraceContext,
 }
 
 /// Result of [`ReserveStock`].
@@ -28,6 +30,7 @@ pub enum Reservation {
 pub struct CommitStock {
     pub order_id: String,
     pub skus: Vec<String>,
+    pub trace: TraceContext,
 }
 
 /// Return an order's holds to available stock.
@@ -36,6 +39,7 @@ pub struct CommitStock {
 pub struct ReleaseStock {
     pub order_id: String,
     pub skus: Vec<String>,
+    pub trace: TraceContext,
 }
 
 /// Set the available stock of a SKU (holds are kept).

@@ -5,6 +5,4 @@ mod actor;
 mod messages;
 
 pub use actor::InventoryActor;
-pub use messages::{
-    CommitStock, GetStock, InventoryError, ReleaseStock, Reservation, ReserveStock, SetStock,
-};
+pub use messages::{CommitStock, GetStock, InventoryError, ReleaseStock, Reservation, ReserveStock, SetStock};

@@ -10,6 +10,8 @@ use std::panic::AssertUnwindSafe;
 use super::{SagaDeps, SagaError, saga};
 use crate::actors::supervision::panic_message;
 use crate::domain::Order;
+use crate::telemetry::TraceContext;
+use tracing::Instrument;
 
 /// Drive the order to a terminal status (or as far as possible).
 #[derive(Debug, actix::Message)]
@@ -17,6 +19,8 @@ use crate::domain::Order;
 pub struct RunSaga {
     /// The order as carried by `ORDER.created` (used if KV has no record).
     pub order: Order,
+    /// The consumer span's context: the saga continues the order's trace.
+    pub trace: TraceContext,
 }
 
 #[derive(Debug)]
@@ -41,7 +45,9 @@ impl Handler<RunSaga> for OrderActor {
     fn handle(&mut self, msg: RunSaga, _ctx: &mut Context<Self>) -> Self::Result {
         let deps = self.deps.clone();
         let metrics = deps.metrics.clone();
-        let run = async move { saga::run(&deps, msg.order).await };
+        let span = tracing::info_span!("order.saga", order_id = %msg.order.order_id);
+        msg.trace.parent(&span);
+        let run = async move { saga::run(&deps, msg.order).await }.instrument(span);
         let guarded = AssertUnwindSafe(run).catch_unwind().into_actor(self);
         AtomicResponse::new(Box::pin(guarded.map(move |result, _act, ctx| {
             ctx.stop();

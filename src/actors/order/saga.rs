@@ -19,6 +19,8 @@ use crate::bridge::{BridgeError, JetStreamPublisher, JsonKv, PublishEvent, Versi
 use crate::contracts::OrderEvent;
 use crate::domain::Order;
 use crate::metrics::Metrics;
+use crate::telemetry::TraceContext;
+use tracing::Instrument;
 
 /// What a saga needs: the order store and the actors it talks to.
 #[derive(Debug, Clone)]
@@ -66,10 +68,10 @@ impl From<actix::MailboxError> for SagaError {
 pub(super) async fn run(deps: &SagaDeps, order: Order) -> Result<Order, SagaError> {
     let mut current = load_or_create(deps, order).await?;
     loop {
-        deps.tracker
-            .progress(&current.value.order_id, current.value.status);
+        deps.tracker.progress(&current.value.order_id, current.value.status);
         if !current.value.events_published {
-            publish(deps, steps::events_for(&current.value)).await?;
+            let events = steps::events_for(&current.value);
+            publish(deps, &mut current.value, events).await?;
             if current.value.status.is_terminal() {
                 current = mark_published(deps, current).await?;
             }
@@ -77,12 +79,18 @@ pub(super) async fn run(deps: &SagaDeps, order: Order) -> Result<Order, SagaErro
         if current.value.status.is_terminal() {
             return Ok(current.value);
         }
-        let started = Instant::now();
-        let step = current.value.status.as_str();
-        let next = steps::advance(deps, &current.value).await?;
-        deps.metrics.step(step, started.elapsed().as_secs_f64());
-        current = save(deps, next, current.revision).await?;
+        current = step(deps, current).await?;
     }
+}
+
+/// Runs the step for the current status and records its outcome.
+async fn step(deps: &SagaDeps, current: Versioned<Order>) -> Result<Versioned<Order>, SagaError> {
+    let started = Instant::now();
+    let name = current.value.status.as_str();
+    let span = tracing::info_span!("saga.step", step = name, order_id = %current.value.order_id);
+    let next = steps::advance(deps, &current.value).instrument(span.clone()).await?;
+    deps.metrics.step(name, started.elapsed().as_secs_f64());
+    save(deps, next, current.revision).instrument(span).await
 }
 
 async fn load_or_create(deps: &SagaDeps, order: Order) -> Result<Versioned<Order>, SagaError> {
@@ -91,20 +99,14 @@ async fn load_or_create(deps: &SagaDeps, order: Order) -> Result<Versioned<Order
         return Ok(found);
     }
     match deps.orders.create(&key, &order).await {
-        Ok(revision) => Ok(Versioned {
-            value: order,
-            revision,
-        }),
+        Ok(revision) => Ok(Versioned { value: order, revision }),
         Err(BridgeError::AlreadyExists { .. }) => reload(deps, &key).await,
         Err(e) => Err(e.into()),
     }
 }
 
 async fn reload(deps: &SagaDeps, key: &str) -> Result<Versioned<Order>, SagaError> {
-    deps.orders
-        .get(key)
-        .await?
-        .ok_or_else(|| SagaError::Transient(format!("order {key} vanished")))
+    deps.orders.get(key).await?.ok_or_else(|| SagaError::Transient(format!("order {key} vanished")))
 }
 
 /// Records `next` if the record is still at `revision`; on conflict,
@@ -112,10 +114,7 @@ async fn reload(deps: &SagaDeps, key: &str) -> Result<Versioned<Order>, SagaErro
 async fn save(deps: &SagaDeps, next: Order, revision: u64) -> Result<Versioned<Order>, SagaError> {
     let key = next.order_id.to_string();
     match deps.orders.update(&key, &next, revision).await {
-        Ok(revision) => Ok(Versioned {
-            value: next,
-            revision,
-        }),
+        Ok(revision) => Ok(Versioned { value: next, revision }),
         Err(BridgeError::Conflict { .. }) => {
             tracing::info!(order_id = %key, "order moved concurrently; reloading");
             reload(deps, &key).await
@@ -124,10 +123,7 @@ async fn save(deps: &SagaDeps, next: Order, revision: u64) -> Result<Versioned<O
     }
 }
 
-async fn mark_published(
-    deps: &SagaDeps,
-    current: Versioned<Order>,
-) -> Result<Versioned<Order>, SagaError> {
+async fn mark_published(deps: &SagaDeps, current: Versioned<Order>) -> Result<Versioned<Order>, SagaError> {
     let mut order = current.value;
     order.events_published = true;
     let saved = save(deps, order, current.revision).await?;
@@ -142,18 +138,19 @@ fn record_terminal(deps: &SagaDeps, order: &Order) {
         }
         Some(reason) => deps.metrics.failed(reason.as_str()),
     }
-    let elapsed = (order.updated_at - order.created_at)
-        .as_seconds_f64()
-        .max(0.0);
+    let elapsed = (order.updated_at - order.created_at).as_seconds_f64().max(0.0);
     deps.metrics.order_e2e_seconds.observe(elapsed);
     tracing::info!(order_id = %order.order_id, status = %order.status, reason = ?order.failure_reason, "order finished");
 }
 
-async fn publish(deps: &SagaDeps, events: Vec<OrderEvent>) -> Result<(), SagaError> {
+/// Publishes `events` in order (per-order event order is preserved) and
+/// remembers their stream sequences on `order` (saved with the next write).
+async fn publish(deps: &SagaDeps, order: &mut Order, events: Vec<OrderEvent>) -> Result<(), SagaError> {
     for event in events {
-        deps.publisher
-            .send(PublishEvent { event, retry: true })
-            .await??;
+        let name = event.kind.name();
+        let trace = TraceContext::current();
+        let ack = deps.publisher.send(PublishEvent { event, retry: true, trace }).await??;
+        order.record_event(name, ack.sequence);
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ use crate::actors::inventory::{CommitStock, ReleaseStock, Reservation, ReserveSt
 use crate::actors::payment::{CapturePayment, ChargeRequest, PaymentOutcome};
 use crate::contracts::OrderEvent;
 use crate::domain::{FailureReason, Order, OrderStatus, Outcome};
+use crate::telemetry::TraceContext;
 
 /// Runs the step for the order's current status.
 pub(super) async fn advance(deps: &SagaDeps, order: &Order) -> Result<Order, SagaError> {
@@ -19,55 +20,35 @@ pub(super) async fn advance(deps: &SagaDeps, order: &Order) -> Result<Order, Sag
         OrderStatus::PaymentCaptured => commit(deps, order).await?,
         OrderStatus::Compensating => release(deps, order).await?,
         OrderStatus::Completed | OrderStatus::Failed => {
-            return Err(SagaError::Permanent(format!(
-                "order {} is already terminal",
-                order.order_id
-            )));
+            return Err(SagaError::Permanent(format!("order {} is already terminal", order.order_id)));
         }
     };
     let mut next = order.clone();
-    next.advance(outcome, OffsetDateTime::now_utc())
-        .map_err(|e| SagaError::Permanent(e.to_string()))?;
+    next.advance(outcome, OffsetDateTime::now_utc()).map_err(|e| SagaError::Permanent(e.to_string()))?;
     Ok(next)
 }
 
 /// The events that announce the order's current status.
 pub(super) fn events_for(order: &Order) -> Vec<OrderEvent> {
-    let detail = order
-        .history
-        .last()
-        .and_then(|h| h.detail.clone())
-        .unwrap_or_default();
+    let detail = order.history.last().and_then(|h| h.detail.clone()).unwrap_or_default();
     match (order.status, order.failure_reason) {
         (OrderStatus::Pending, _) => vec![],
         (OrderStatus::StockReserved, _) => vec![OrderEvent::inventory_reserved(order)],
         (OrderStatus::PaymentCaptured, _) => {
-            vec![OrderEvent::payment_captured(
-                order,
-                order.charge_id.as_deref().unwrap_or_default(),
-            )]
+            vec![OrderEvent::payment_captured(order, order.charge_id.as_deref().unwrap_or_default())]
         }
         (OrderStatus::Compensating, _) => vec![OrderEvent::payment_declined(order, &detail)],
         (OrderStatus::Completed, _) => vec![OrderEvent::completed(order)],
         (OrderStatus::Failed, Some(FailureReason::PaymentDeclined)) => {
-            vec![
-                OrderEvent::inventory_released(order),
-                OrderEvent::failed(order, &decline_detail(order)),
-            ]
+            vec![OrderEvent::inventory_released(order), OrderEvent::failed(order, &decline_detail(order))]
         }
         (OrderStatus::Failed, _) => vec![OrderEvent::failed(order, &detail)],
     }
 }
 
 fn decline_detail(order: &Order) -> String {
-    let compensating = order
-        .history
-        .iter()
-        .rev()
-        .find(|h| h.status == OrderStatus::Compensating);
-    compensating
-        .and_then(|h| h.detail.clone())
-        .unwrap_or_default()
+    let compensating = order.history.iter().rev().find(|h| h.status == OrderStatus::Compensating);
+    compensating.and_then(|h| h.detail.clone()).unwrap_or_default()
 }
 
 fn skus(order: &Order) -> Vec<String> {
@@ -78,21 +59,14 @@ async fn reserve(deps: &SagaDeps, order: &Order) -> Result<Outcome, SagaError> {
     let msg = ReserveStock {
         order_id: order.order_id.to_string(),
         items: order.items.clone(),
+        trace: TraceContext::current(),
     };
-    let reservation = deps
-        .inventory
-        .send(msg)
-        .await?
-        .map_err(|e| SagaError::Transient(e.to_string()))?;
+    let reservation = deps.inventory.send(msg).await?.map_err(|e| SagaError::Transient(e.to_string()))?;
     Ok(match reservation {
         Reservation::Reserved => Outcome::Reserved,
-        Reservation::OutOfStock {
-            sku,
-            available,
-            wanted,
-        } => Outcome::OutOfStock {
-            detail: format!("{sku}: wanted {wanted}, available {available}"),
-        },
+        Reservation::OutOfStock { sku, available, wanted } => {
+            Outcome::OutOfStock { detail: format!("{sku}: wanted {wanted}, available {available}") }
+        }
     })
 }
 
@@ -107,7 +81,7 @@ async fn capture(deps: &SagaDeps, order: &Order) -> Result<Outcome, SagaError> {
     };
     let outcome = deps
         .payment
-        .send(CapturePayment { request })
+        .send(CapturePayment { request, trace: TraceContext::current() })
         .await?
         .map_err(|e| SagaError::Transient(e.to_string()))?;
     Ok(match outcome {
@@ -117,25 +91,13 @@ async fn capture(deps: &SagaDeps, order: &Order) -> Result<Outcome, SagaError> {
 }
 
 async fn commit(deps: &SagaDeps, order: &Order) -> Result<Outcome, SagaError> {
-    let msg = CommitStock {
-        order_id: order.order_id.to_string(),
-        skus: skus(order),
-    };
-    deps.inventory
-        .send(msg)
-        .await?
-        .map_err(|e| SagaError::Transient(e.to_string()))?;
+    let msg = CommitStock { order_id: order.order_id.to_string(), skus: skus(order), trace: TraceContext::current() };
+    deps.inventory.send(msg).await?.map_err(|e| SagaError::Transient(e.to_string()))?;
     Ok(Outcome::Completed)
 }
 
 async fn release(deps: &SagaDeps, order: &Order) -> Result<Outcome, SagaError> {
-    let msg = ReleaseStock {
-        order_id: order.order_id.to_string(),
-        skus: skus(order),
-    };
-    deps.inventory
-        .send(msg)
-        .await?
-        .map_err(|e| SagaError::Transient(e.to_string()))?;
+    let msg = ReleaseStock { order_id: order.order_id.to_string(), skus: skus(order), trace: TraceContext::current() };
+    deps.inventory.send(msg).await?.map_err(|e| SagaError::Transient(e.to_string()))?;
     Ok(Outcome::Released)
 }

@@ -43,17 +43,10 @@ impl OrderTracker {
             return self.finished(order_id);
         }
         let mut orders = self.lock();
-        let entry = orders.entry(order_id.clone()).or_insert(Tracked {
-            status,
-            since: Instant::now(),
-            reported: false,
-        });
+        let entry =
+            orders.entry(order_id.clone()).or_insert(Tracked { status, since: Instant::now(), reported: false });
         if entry.status != status {
-            *entry = Tracked {
-                status,
-                since: Instant::now(),
-                reported: false,
-            };
+            *entry = Tracked { status, since: Instant::now(), reported: false };
         }
     }
 
@@ -69,21 +62,13 @@ impl OrderTracker {
     pub fn stuck(&self, threshold: Duration) -> Vec<StuckOrder> {
         let now = Instant::now();
         let mut out = Vec::new();
-        for (id, t) in self
-            .lock()
-            .iter_mut()
-            .filter(|(_, t)| now.duration_since(t.since) >= threshold)
-        {
+        for (id, t) in self.lock().iter_mut().filter(|(_, t)| now.duration_since(t.since) >= threshold) {
             let stuck_for_secs = now.duration_since(t.since).as_secs();
             if !t.reported {
                 tracing::warn!(order_id = %id, status = %t.status, stuck_for_secs, "order has not progressed");
                 t.reported = true;
             }
-            out.push(StuckOrder {
-                order_id: id.to_string(),
-                status: t.status,
-                stuck_for_secs,
-            });
+            out.push(StuckOrder { order_id: id.to_string(), status: t.status, stuck_for_secs });
         }
         out
     }

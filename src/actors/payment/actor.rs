@@ -24,12 +24,15 @@ use crate::actors::supervision::{self, SupervisedChild};
 use crate::bridge::JsonKv;
 use crate::domain::PaymentRecord;
 use crate::metrics::Metrics;
+use crate::telemetry::TraceContext;
+use tracing::Instrument;
 
 /// Charge the customer for an order (idempotent per order).
 #[derive(Debug, actix::Message)]
 #[rtype(result = "Result<PaymentOutcome, PaymentError>")]
 pub struct CapturePayment {
     pub request: ChargeRequest,
+    pub trace: TraceContext,
 }
 
 #[derive(Debug)]
@@ -53,13 +56,7 @@ impl PaymentActor {
         metrics: Arc<Metrics>,
     ) -> Self {
         let lease = call_timeout * (MAX_RETRIES as u32 + 1) + Duration::from_secs(20);
-        Self {
-            gateway,
-            payments,
-            lease,
-            metrics,
-            child,
-        }
+        Self { gateway, payments, lease, metrics, child }
     }
 }
 
@@ -128,13 +125,10 @@ impl Handler<CapturePayment> for PaymentActor {
     type Result = ResponseActFuture<Self, Result<PaymentOutcome, PaymentError>>;
 
     fn handle(&mut self, msg: CapturePayment, _ctx: &mut Context<Self>) -> Self::Result {
-        let fut = capture(
-            self.gateway.clone(),
-            self.payments.clone(),
-            self.lease,
-            self.metrics.clone(),
-            msg.request,
-        );
+        let span = tracing::info_span!("payment.capture", order_id = %msg.request.order_id, amount_minor = msg.request.amount_minor);
+        msg.trace.parent(&span);
+        let fut = capture(self.gateway.clone(), self.payments.clone(), self.lease, self.metrics.clone(), msg.request)
+            .instrument(span);
         supervision::contain(self.child.clone(), fut, |m| Err(PaymentError::Crashed(m)))
     }
 }

@@ -24,11 +24,7 @@ fn unavailable(e: BridgeError) -> PaymentError {
     PaymentError::Transient(format!("payment claim store: {e}"))
 }
 
-pub(super) async fn take(
-    payments: &JsonKv<PaymentRecord>,
-    key: &str,
-    lease: Duration,
-) -> Result<Claim, PaymentError> {
+pub(super) async fn take(payments: &JsonKv<PaymentRecord>, key: &str, lease: Duration) -> Result<Claim, PaymentError> {
     let lease = time::Duration::try_from(lease).unwrap_or(time::Duration::MINUTE);
     for _ in 0..MAX_CAS_ATTEMPTS {
         let current = payments.get(key).await.map_err(unavailable)?;
@@ -36,33 +32,25 @@ pub(super) async fn take(
         match PaymentRecord::decide(current.as_ref().map(|c| &c.value), lease, now) {
             ClaimDecision::Done(record) => return Ok(Claim::Done(outcome_of(record))),
             ClaimDecision::Busy => {
-                return Err(PaymentError::Transient(format!(
-                    "payment of {key} is in progress in another attempt"
-                )));
+                return Err(PaymentError::Transient(format!("payment of {key} is in progress in another attempt")));
             }
             ClaimDecision::Take => {}
         }
         let attempts = current.as_ref().map_or(0, |c| c.value.attempts) + 1;
-        let record =
-            PaymentRecord::claimed(uuid::Uuid::now_v7().simple().to_string(), attempts, now);
+        let record = PaymentRecord::claimed(uuid::Uuid::now_v7().simple().to_string(), attempts, now);
         let written = match &current {
             None => payments.create(key, &record).await,
             Some(c) => payments.update(key, &record, c.revision).await,
         };
         match written {
             Ok(revision) => {
-                return Ok(Claim::Held(Versioned {
-                    value: record,
-                    revision,
-                }));
+                return Ok(Claim::Held(Versioned { value: record, revision }));
             }
             Err(BridgeError::Conflict { .. } | BridgeError::AlreadyExists { .. }) => continue,
             Err(e) => return Err(unavailable(e)),
         }
     }
-    Err(PaymentError::Transient(format!(
-        "too much contention on the payment claim of {key}"
-    )))
+    Err(PaymentError::Transient(format!("too much contention on the payment claim of {key}")))
 }
 
 /// Records the call's outcome over our claim. A failure to record is
@@ -96,11 +84,7 @@ pub(super) async fn record(
 
 fn outcome_of(record: PaymentRecord) -> PaymentOutcome {
     match record.state {
-        PaymentState::Declined => PaymentOutcome::Declined {
-            reason: record.reason.unwrap_or_default(),
-        },
-        _ => PaymentOutcome::Captured {
-            charge_id: record.charge_id.unwrap_or_default(),
-        },
+        PaymentState::Declined => PaymentOutcome::Declined { reason: record.reason.unwrap_or_default() },
+        _ => PaymentOutcome::Captured { charge_id: record.charge_id.unwrap_or_default() },
     }
 }

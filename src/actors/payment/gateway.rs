@@ -47,8 +47,5 @@ impl PaymentError {
 
 /// A payment provider.
 pub trait PaymentGateway: Send + Sync + std::fmt::Debug {
-    fn charge(
-        &self,
-        request: ChargeRequest,
-    ) -> BoxFuture<'static, Result<PaymentOutcome, PaymentError>>;
+    fn charge(&self, request: ChargeRequest) -> BoxFuture<'static, Result<PaymentOutcome, PaymentError>>;
 }

@@ -21,26 +21,17 @@ pub struct Simulator {
 
 impl Simulator {
     pub fn new(latency: Duration, failure_rate: f64) -> Self {
-        Self {
-            latency,
-            failure_rate,
-            charges: Arc::default(),
-        }
+        Self { latency, failure_rate, charges: Arc::default() }
     }
 
     fn decide(&self, request: &ChargeRequest) -> Result<PaymentOutcome, PaymentError> {
         if request.payment_token.starts_with("tok_decline") {
-            return Ok(PaymentOutcome::Declined {
-                reason: "card_declined (simulated)".into(),
-            });
+            return Ok(PaymentOutcome::Declined { reason: "card_declined (simulated)".into() });
         }
         if self.failure_rate > 0.0 && rand::random::<f64>() < self.failure_rate {
             return Err(PaymentError::Transient("simulated provider outage".into()));
         }
-        let mut charges = self
-            .charges
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut charges = self.charges.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let charge_id = charges
             .entry(request.idempotency_key.clone())
             .or_insert_with(|| format!("ch_sim_{}", uuid::Uuid::now_v7().simple()))
@@ -50,10 +41,7 @@ impl Simulator {
 }
 
 impl PaymentGateway for Simulator {
-    fn charge(
-        &self,
-        request: ChargeRequest,
-    ) -> BoxFuture<'static, Result<PaymentOutcome, PaymentError>> {
+    fn charge(&self, request: ChargeRequest) -> BoxFuture<'static, Result<PaymentOutcome, PaymentError>> {
         let this = self.clone();
         async move {
             if !this.latency.is_zero() {
@@ -90,19 +78,13 @@ mod tests {
     fn the_same_key_gets_the_same_charge() {
         let sim = Simulator::default();
         let first = sim.decide(&request("tok_visa", "k1"));
-        assert_eq!(
-            first.clone().ok(),
-            sim.decide(&request("tok_visa", "k1")).ok()
-        );
+        assert_eq!(first.clone().ok(), sim.decide(&request("tok_visa", "k1")).ok());
         assert_ne!(first.ok(), sim.decide(&request("tok_visa", "k2")).ok());
     }
 
     #[test]
     fn failure_rate_one_always_fails_transiently() {
         let sim = Simulator::new(Duration::ZERO, 1.0);
-        assert!(matches!(
-            sim.decide(&request("tok_visa", "k")),
-            Err(PaymentError::Transient(_))
-        ));
+        assert!(matches!(sim.decide(&request("tok_visa", "k")), Err(PaymentError::Transient(_))));
     }
 }

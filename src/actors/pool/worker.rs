@@ -19,6 +19,8 @@ use std::time::Duration;
 use crate::actors::order::{OrderActor, RunSaga, SagaDeps};
 use crate::bridge::{DeadLetterActor, Delivery, DeliveryHandler};
 use crate::contracts::order_from_created;
+use crate::telemetry::TraceContext;
+use tracing::Instrument;
 
 const MAX_NAK_DELAY: Duration = Duration::from_secs(60);
 
@@ -58,9 +60,7 @@ pub fn start_pool(
     size: usize,
     threads: usize,
 ) -> (Vec<Recipient<DeliveryHandler>>, Vec<Arbiter>) {
-    let arbiters: Vec<Arbiter> = (0..threads.clamp(1, size))
-        .map(|_| Arbiter::new())
-        .collect();
+    let arbiters: Vec<Arbiter> = (0..threads.clamp(1, size)).map(|_| Arbiter::new()).collect();
     let workers = (0..size)
         .map(|i| {
             let (deps, settings) = (deps.clone(), settings.clone());
@@ -81,29 +81,27 @@ async fn settle(deps: SagaDeps, settings: WorkerSettings, delivery: Delivery) {
         deps.metrics.redeliveries.inc();
     }
     let order = match order_from_created(delivery.payload()) {
-        Ok(order)
-            if delivery
-                .order_id()
-                .is_some_and(|h| h != order.order_id.as_str()) =>
-        {
-            return dead_letter(
-                &deps,
-                &settings,
-                &delivery,
-                "Order-Id header does not match the payload".into(),
-            )
-            .await;
+        Ok(order) if delivery.order_id().is_some_and(|h| h != order.order_id.as_str()) => {
+            return dead_letter(&deps, &settings, &delivery, "Order-Id header does not match the payload".into()).await;
         }
         Ok(order) => order,
         Err(e) => return dead_letter(&deps, &settings, &delivery, format!("poison: {e}")).await,
     };
     let order_id = order.order_id.clone();
+    let span = tracing::info_span!(
+        "order.consume",
+        otel.kind = "consumer",
+        order_id = %order_id,
+        trace_id = delivery.trace().trace_id().unwrap_or_default(),
+        subject = delivery.subject(),
+        stream_sequence = delivery.stream_sequence(),
+        delivered = delivery.delivered()
+    );
+    delivery.trace().parent(&span);
     let keepalive = actix::spawn(keep_alive(delivery.clone(), settings.ack_wait));
     deps.metrics.deliveries_in_flight.inc();
-    let result = OrderActor::new(deps.clone())
-        .start()
-        .send(RunSaga { order })
-        .await;
+    let trace = TraceContext::of(&span);
+    let result = OrderActor::new(deps.clone()).start().send(RunSaga { order, trace }).instrument(span).await;
     deps.metrics.deliveries_in_flight.dec();
     keepalive.abort();
     let error = match result {
@@ -112,10 +110,7 @@ async fn settle(deps: SagaDeps, settings: WorkerSettings, delivery: Delivery) {
         Err(e) => format!("order actor unavailable: {e}"),
     };
     if delivery.delivered() >= settings.max_deliver {
-        let reason = format!(
-            "max deliveries ({}) reached; last error: {error}",
-            settings.max_deliver
-        );
+        let reason = format!("max deliveries ({}) reached; last error: {error}", settings.max_deliver);
         return dead_letter(&deps, &settings, &delivery, reason).await;
     }
     let delay = retry_delay(delivery.delivered());
@@ -130,17 +125,9 @@ fn log_settle(result: Result<(), crate::bridge::BridgeError>, order_id: &crate::
     }
 }
 
-async fn dead_letter(
-    deps: &SagaDeps,
-    settings: &WorkerSettings,
-    delivery: &Delivery,
-    reason: String,
-) {
+async fn dead_letter(deps: &SagaDeps, settings: &WorkerSettings, delivery: &Delivery, reason: String) {
     deps.metrics.poison_messages.inc();
-    let sent = settings
-        .dead_letters
-        .send(delivery.dead_letter(reason))
-        .await;
+    let sent = settings.dead_letters.send(delivery.dead_letter(reason)).await;
     let settled = match sent {
         Ok(Ok(_)) => delivery.terminate().await,
         Ok(Err(e)) => Err(e),

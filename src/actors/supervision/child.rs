@@ -61,12 +61,7 @@ impl SupervisedChild {
             last_failure: None,
             last_failure_at: None,
         };
-        Arc::new(Self {
-            name,
-            policy,
-            metrics,
-            state: Mutex::new(state),
-        })
+        Arc::new(Self { name, policy, metrics, state: Mutex::new(state) })
     }
 
     pub fn name(&self) -> &'static str {
@@ -108,11 +103,7 @@ impl SupervisedChild {
         self.metrics.restarted(self.name);
         let delay = match decision {
             RestartDecision::Backoff(d) => {
-                tracing::warn!(
-                    actor = self.name,
-                    ?d,
-                    "supervised actor restarting after backoff"
-                );
+                tracing::warn!(actor = self.name, ?d, "supervised actor restarting after backoff");
                 d
             }
             RestartDecision::Escalate(d) => {
@@ -122,10 +113,7 @@ impl SupervisedChild {
             }
         };
         let me = self.clone();
-        ctx.wait(
-            actix::fut::wrap_future::<_, A>(tokio::time::sleep(delay))
-                .map(move |_, _, _| me.resumed()),
-        );
+        ctx.wait(actix::fut::wrap_future::<_, A>(tokio::time::sleep(delay)).map(move |_, _, _| me.resumed()));
     }
 
     fn resumed(&self) {

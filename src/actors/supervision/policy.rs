@@ -40,10 +40,7 @@ pub enum RestartDecision {
 impl RestartPolicy {
     /// Records a restart at `now` in `recent` and decides.
     pub fn decide(&self, recent: &mut VecDeque<Instant>, now: Instant) -> RestartDecision {
-        while recent
-            .front()
-            .is_some_and(|t| now.duration_since(*t) > self.within)
-        {
+        while recent.front().is_some_and(|t| now.duration_since(*t) > self.within) {
             recent.pop_front();
         }
         recent.push_back(now);
@@ -52,11 +49,7 @@ impl RestartPolicy {
             return RestartDecision::Escalate(self.escalation_cooldown);
         }
         let exponent = (recent.len() - 1).min(16) as u32;
-        RestartDecision::Backoff(
-            self.min_backoff
-                .saturating_mul(1 << exponent)
-                .min(self.max_backoff),
-        )
+        RestartDecision::Backoff(self.min_backoff.saturating_mul(1 << exponent).min(self.max_backoff))
     }
 }
 
@@ -69,51 +62,29 @@ mod tests {
         let policy = RestartPolicy::default();
         let mut recent = VecDeque::new();
         let t = Instant::now();
-        assert_eq!(
-            policy.decide(&mut recent, t),
-            RestartDecision::Backoff(Duration::from_millis(50))
-        );
-        assert_eq!(
-            policy.decide(&mut recent, t),
-            RestartDecision::Backoff(Duration::from_millis(100))
-        );
-        assert_eq!(
-            policy.decide(&mut recent, t),
-            RestartDecision::Backoff(Duration::from_millis(200))
-        );
+        assert_eq!(policy.decide(&mut recent, t), RestartDecision::Backoff(Duration::from_millis(50)));
+        assert_eq!(policy.decide(&mut recent, t), RestartDecision::Backoff(Duration::from_millis(100)));
+        assert_eq!(policy.decide(&mut recent, t), RestartDecision::Backoff(Duration::from_millis(200)));
     }
 
     #[test]
     fn exceeding_the_intensity_escalates_and_resets() {
-        let policy = RestartPolicy {
-            max_restarts: 2,
-            ..Default::default()
-        };
+        let policy = RestartPolicy { max_restarts: 2, ..Default::default() };
         let mut recent = VecDeque::new();
         let t = Instant::now();
         policy.decide(&mut recent, t);
         policy.decide(&mut recent, t);
-        assert_eq!(
-            policy.decide(&mut recent, t),
-            RestartDecision::Escalate(policy.escalation_cooldown)
-        );
+        assert_eq!(policy.decide(&mut recent, t), RestartDecision::Escalate(policy.escalation_cooldown));
         assert!(recent.is_empty());
     }
 
     #[test]
     fn restarts_outside_the_window_are_forgotten() {
-        let policy = RestartPolicy {
-            max_restarts: 1,
-            within: Duration::from_secs(1),
-            ..Default::default()
-        };
+        let policy = RestartPolicy { max_restarts: 1, within: Duration::from_secs(1), ..Default::default() };
         let mut recent = VecDeque::new();
         let t = Instant::now();
         policy.decide(&mut recent, t);
         let later = t + Duration::from_secs(2);
-        assert_eq!(
-            policy.decide(&mut recent, later),
-            RestartDecision::Backoff(policy.min_backoff)
-        );
+        assert_eq!(policy.decide(&mut recent, later), RestartDecision::Backoff(policy.min_backoff));
     }
 }

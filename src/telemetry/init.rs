@@ -1,4 +1,4 @@
-//! Logging and tracing: a `tracing` subscriber (text or JSON lines, filtered
+//! Subscriber set-up: a `tracing` subscriber (text or JSON lines, filtered
 //! by `RUST_LOG`) and, when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, an
 //! OpenTelemetry layer exporting spans over OTLP (gRPC by default,
 //! `OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf` for HTTP) — Jaeger ingests
@@ -36,17 +36,10 @@ type BoxedLayer = Box<dyn Layer<Registry> + Send + Sync>;
 pub fn init(settings: &Settings) -> Result<Telemetry, TelemetryError> {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let fmt: BoxedLayer = match settings.log_format {
-        LogFormat::Json => tracing_subscriber::fmt::layer()
-            .json()
-            .with_current_span(true)
-            .boxed(),
+        LogFormat::Json => tracing_subscriber::fmt::layer().json().with_current_span(true).boxed(),
         LogFormat::Text => tracing_subscriber::fmt::layer().boxed(),
     };
-    let provider = settings
-        .otel_endpoint
-        .as_ref()
-        .map(|_| build_provider(&settings.otel_service_name))
-        .transpose()?;
+    let provider = settings.otel_endpoint.as_ref().map(|_| build_provider(&settings.otel_service_name)).transpose()?;
     let otel: Option<BoxedLayer> = provider.as_ref().map(|p| {
         let tracer = p.tracer("order-service");
         tracing_opentelemetry::layer().with_tracer(tracer).boxed()
@@ -70,14 +63,11 @@ fn build_provider(service_name: &str) -> Result<SdkTracerProvider, TelemetryErro
         "grpc" => SpanExporter::builder().with_tonic().build(),
         // The blocking HTTP client must not be created on an async runtime
         // thread: build it on a plain thread.
-        "http/protobuf" => std::thread::spawn(|| {
-            SpanExporter::builder()
-                .with_http()
-                .with_protocol(Protocol::HttpBinary)
-                .build()
-        })
-        .join()
-        .map_err(|_| TelemetryError::Exporter("exporter thread panicked".into()))?,
+        "http/protobuf" => {
+            std::thread::spawn(|| SpanExporter::builder().with_http().with_protocol(Protocol::HttpBinary).build())
+                .join()
+                .map_err(|_| TelemetryError::Exporter("exporter thread panicked".into()))?
+        }
         other => {
             return Err(TelemetryError::Exporter(format!(
                 "OTEL_EXPORTER_OTLP_PROTOCOL={other:?} is not grpc or http/protobuf"
@@ -85,13 +75,8 @@ fn build_provider(service_name: &str) -> Result<SdkTracerProvider, TelemetryErro
         }
     }
     .map_err(|e| TelemetryError::Exporter(e.to_string()))?;
-    let resource = Resource::builder()
-        .with_service_name(service_name.to_string())
-        .build();
-    Ok(SdkTracerProvider::builder()
-        .with_batch_exporter(exporter)
-        .with_resource(resource)
-        .build())
+    let resource = Resource::builder().with_service_name(service_name.to_string()).build();
+    Ok(SdkTracerProvider::builder().with_batch_exporter(exporter).with_resource(resource).build())
 }
 
 impl Telemetry {
