@@ -56,6 +56,10 @@ pub struct Settings {
     pub otel_endpoint: Option<String>,
     /// `OTEL_SERVICE_NAME`.
     pub otel_service_name: String,
+    /// `JAEGER_UI_URL`: base URL of the Jaeger UI for the dashboard's trace links.
+    pub jaeger_ui_url: String,
+    /// `FAULT_INJECTION`: `true` enables `POST /api/actors/{name}/crash`.
+    pub fault_injection: bool,
     /// `LOG_FORMAT`: `text` (default) or `json`.
     pub log_format: LogFormat,
 }
@@ -99,6 +103,8 @@ impl Default for Settings {
             otel_endpoint: None,
             otel_service_name: "order-service".into(),
             log_format: LogFormat::Text,
+            fault_injection: false,
+            jaeger_ui_url: "http://localhost:16686".into(),
         }
     }
 }
@@ -157,6 +163,8 @@ impl Settings {
             otel_endpoint: p.text("OTEL_EXPORTER_OTLP_ENDPOINT"),
             otel_service_name: p.text("OTEL_SERVICE_NAME").unwrap_or(d.otel_service_name),
             log_format: p.log_format("LOG_FORMAT"),
+            fault_injection: p.parse("FAULT_INJECTION", false),
+            jaeger_ui_url: p.url("JAEGER_UI_URL").unwrap_or(d.jaeger_ui_url),
         };
         if settings.nats_url.split(',').all(|u| u.trim().is_empty()) {
             p.errors.push("NATS_URL: must name at least one server".into());

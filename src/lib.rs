@@ -22,6 +22,7 @@ pub mod contracts;
 pub mod domain;
 pub mod http;
 pub mod metrics;
+pub mod ops;
 pub mod readiness;
 pub mod startup;
 pub mod telemetry;

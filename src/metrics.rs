@@ -48,6 +48,20 @@ pub struct Metrics {
     pub poison_messages: Counter,
     pub deliveries_in_flight: Gauge,
     pub nats_connected: Gauge,
+    pub consumer_pending: Gauge,
+    pub consumer_ack_pending: Gauge,
+    pub pool_queued: Gauge,
+    pub pool_utilisation_percent: Gauge,
+    pub http_request_seconds: Family<HttpLabel, Histogram>,
+    /// Per-second history for the dashboard (not exported).
+    pub throughput: crate::ops::Throughput,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct HttpLabel {
+    pub method: String,
+    pub route: String,
+    pub status: u16,
 }
 
 fn latency_histogram() -> Histogram {
@@ -72,6 +86,12 @@ impl Metrics {
             poison_messages: Counter::default(),
             deliveries_in_flight: Gauge::default(),
             nats_connected: Gauge::default(),
+            consumer_pending: Gauge::default(),
+            consumer_ack_pending: Gauge::default(),
+            pool_queued: Gauge::default(),
+            pool_utilisation_percent: Gauge::default(),
+            http_request_seconds: Family::new_with_constructor(latency_histogram),
+            throughput: crate::ops::Throughput::default(),
         };
         m.register();
         m
@@ -88,9 +108,18 @@ impl Metrics {
         r.register("actor_panics", "Panics contained in actor code, by actor", self.actor_panics.clone());
         r.register("payment_calls", "Payment provider calls, by outcome", self.payment_calls.clone());
         r.register("redeliveries", "Saga messages delivered more than once", self.redeliveries.clone());
-        r.register("poison_messages", "Messages that can never be processed", self.poison_messages.clone());
+        r.register("dead_letters", "Messages moved to the DEAD_LETTERS stream", self.poison_messages.clone());
         r.register("deliveries_in_flight", "Saga messages held by the worker pool", self.deliveries_in_flight.clone());
         r.register("nats_connected", "1 when connected to NATS", self.nats_connected.clone());
+        r.register("consumer_pending", "Saga messages not yet delivered", self.consumer_pending.clone());
+        r.register("consumer_ack_pending", "Saga messages delivered, not yet acked", self.consumer_ack_pending.clone());
+        r.register("pool_mailbox_depth", "Messages waiting in worker mailboxes", self.pool_queued.clone());
+        r.register(
+            "pool_utilisation_percent",
+            "Deliveries held by the pool / its capacity",
+            self.pool_utilisation_percent.clone(),
+        );
+        r.register("http_request_seconds", "HTTP request latency", self.http_request_seconds.clone());
     }
 
     /// Prometheus text exposition.

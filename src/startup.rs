@@ -23,8 +23,9 @@ use crate::actors::supervision::{RestartPolicy, SupervisedChild, SupervisionTree
 use crate::bridge::{self, BridgeError, DeadLetterActor, JetStreamConsumer, JetStreamPublisher, Nats, StopPulling};
 use crate::config::Settings;
 use crate::domain::StockRecord;
-use crate::http::{self, AppState};
+use crate::http::{self, AppState, OpsView};
 use crate::metrics::Metrics;
+use crate::ops::PoolStats;
 use crate::readiness::Readiness;
 
 /// Arbiter threads the worker pool is spread over.
@@ -85,19 +86,30 @@ impl Application {
             tracker: tracker.clone(),
         };
         let dead_letters = DeadLetterActor::new(nats.clone()).start();
+        let pool = Arc::new(PoolStats::new(settings.worker_pool_size, settings.mailbox_capacity));
         let (consumer, in_flight, arbiters) =
-            start_consuming(&settings, &nats, &deps, &services.tree, dead_letters.clone());
-        spawn_stuck_detector(tracker, metrics.clone(), settings.stuck_after);
-        let intake =
-            IntakeActor::new(nats.orders.clone(), nats.idempotency.clone(), publisher, metrics.clone()).start();
+            start_consuming(&settings, &nats, &deps, &services.tree, dead_letters.clone(), pool.clone());
+        spawn_samplers(tracker.clone(), metrics.clone(), settings.stuck_after, pool.clone());
+        let intake = IntakeActor::new(nats.clone(), publisher, metrics.clone()).start();
         let readiness = Arc::new(readiness(&nats, &services));
         let state = AppState {
             intake,
-            inventory: services.inventory,
+            inventory: services.inventory.clone(),
             dead_letters,
             readiness: readiness.clone(),
             metrics,
             admin_token: settings.admin_token.clone(),
+            ops: OpsView {
+                tree: services.tree.clone(),
+                pool,
+                tracker,
+                consumer: consumer.clone(),
+                stuck_after: settings.stuck_after,
+                jaeger_ui_url: settings.jaeger_ui_url.clone(),
+                fault_injection: settings.fault_injection,
+                inventory: services.inventory.clone(),
+                payment: services.payment.clone(),
+            },
         };
         let listener = TcpListener::bind(settings.http_addr)
             .with_context(|| format!("cannot bind HTTP_ADDR={}", settings.http_addr))?;
@@ -146,7 +158,11 @@ fn http_server(
 ) -> anyhow::Result<actix_web::dev::Server> {
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
-        App::new().wrap(tracing_actix_web::TracingLogger::default()).app_data(data.clone()).configure(http::configure)
+        App::new()
+            .wrap(actix_web::middleware::from_fn(http::record_latency))
+            .wrap(tracing_actix_web::TracingLogger::default())
+            .app_data(data.clone())
+            .configure(http::configure)
     })
     .workers(2)
     .disable_signals()
@@ -193,17 +209,20 @@ fn start_consuming(
     deps: &SagaDeps,
     tree: &SupervisionTree,
     dead_letters: Addr<DeadLetterActor>,
+    stats: Arc<PoolStats>,
 ) -> (Addr<JetStreamConsumer>, InFlight, Vec<Arbiter>) {
     let worker_settings = WorkerSettings {
         ack_wait: settings.ack_wait,
         max_deliver: settings.max_deliver,
         mailbox: settings.mailbox_capacity,
         dead_letters,
+        stats: stats.clone(),
     };
     let (workers, arbiters) = start_pool(deps, &worker_settings, settings.worker_pool_size, WORKER_THREADS);
     let capacity = settings.worker_pool_size * settings.mailbox_capacity;
     let tree = tree.clone();
-    let consumer = JetStreamConsumer::new(nats, workers, capacity).with_pause(move || !tree.is_healthy());
+    let consumer =
+        JetStreamConsumer::new(nats, workers, capacity).with_pause(move || !tree.is_healthy()).with_stats(stats);
     let in_flight: InFlight = Box::new(consumer.in_flight_probe(capacity));
     (consumer.start(), in_flight, arbiters)
 }
@@ -217,14 +236,18 @@ fn readiness(nats: &Nats, services: &Services) -> Readiness {
         .with_check("supervision", move || tree.is_healthy())
 }
 
-/// Reports orders without progress every few seconds.
-fn spawn_stuck_detector(tracker: Arc<OrderTracker>, metrics: Arc<Metrics>, threshold: Duration) {
-    let period = (threshold / 4).clamp(Duration::from_millis(250), Duration::from_secs(5));
+/// Once a second: closes the throughput sample, updates pool gauges and
+/// reports orders without progress.
+fn spawn_samplers(tracker: Arc<OrderTracker>, metrics: Arc<Metrics>, threshold: Duration, pool: Arc<PoolStats>) {
     actix::spawn(async move {
+        let capacity = (pool.size() * pool.mailbox_bound()).max(1) as i64;
         loop {
-            tokio::time::sleep(period).await;
-            let stuck = tracker.stuck(threshold);
-            metrics.stuck_orders.set(stuck.len() as i64);
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            metrics.throughput.tick();
+            metrics.stuck_orders.set(tracker.stuck(threshold).len() as i64);
+            let (queued, in_flight) = pool.totals();
+            metrics.pool_queued.set(queued);
+            metrics.pool_utilisation_percent.set(in_flight * 100 / capacity);
         }
     });
 }

@@ -29,6 +29,26 @@ pub struct StopPulling;
 #[rtype(result = "()")]
 struct Pull;
 
+/// Read the durable consumer's state from the server.
+#[derive(Debug, actix::Message)]
+#[rtype(result = "Result<ConsumerHealth, super::BridgeError>")]
+pub struct GetConsumerHealth;
+
+/// The saga consumer as the server sees it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ConsumerHealth {
+    pub name: String,
+    /// Messages not yet delivered.
+    pub pending: u64,
+    /// Delivered, not yet acknowledged.
+    pub ack_pending: usize,
+    /// Delivered more than once and not yet acknowledged.
+    pub redelivered: usize,
+    /// Pull requests waiting at the server.
+    pub waiting: usize,
+    pub paused: bool,
+}
+
 /// Pulls saga work for the pool.
 pub struct JetStreamConsumer {
     consumer: PullConsumer,
@@ -37,6 +57,7 @@ pub struct JetStreamConsumer {
     next_worker: usize,
     stopping: Arc<AtomicBool>,
     paused: Arc<dyn Fn() -> bool + Send + Sync>,
+    stats: Option<Arc<crate::ops::PoolStats>>,
 }
 
 impl std::fmt::Debug for JetStreamConsumer {
@@ -55,7 +76,14 @@ impl JetStreamConsumer {
             next_worker: 0,
             stopping: Arc::new(AtomicBool::new(false)),
             paused: Arc::new(|| false),
+            stats: None,
         }
+    }
+
+    /// Counts dispatched messages per worker (mailbox depth).
+    pub fn with_stats(mut self, stats: Arc<crate::ops::PoolStats>) -> Self {
+        self.stats = Some(stats);
+        self
     }
 
     /// While `paused()` is true nothing is pulled (escalated supervisor:
@@ -74,16 +102,24 @@ impl JetStreamConsumer {
     fn dispatch(&mut self, delivery: Delivery) {
         let mut msg = DeliveryHandler { delivery };
         for _ in 0..self.workers.len() {
-            let worker = &self.workers[self.next_worker % self.workers.len()];
+            let index = self.next_worker % self.workers.len();
             self.next_worker = self.next_worker.wrapping_add(1);
-            match worker.try_send(msg) {
-                Ok(()) => return,
+            match self.workers[index].try_send(msg) {
+                Ok(()) => return self.enqueued(index),
                 Err(actix::prelude::SendError::Full(back)) | Err(actix::prelude::SendError::Closed(back)) => msg = back,
             }
         }
         // Every mailbox is full: queue past the bound on one worker rather
         // than drop the message (the permit still bounds the total).
-        self.workers[self.next_worker % self.workers.len()].do_send(msg);
+        let index = self.next_worker % self.workers.len();
+        self.workers[index].do_send(msg);
+        self.enqueued(index);
+    }
+
+    fn enqueued(&self, index: usize) {
+        if let Some(stats) = &self.stats {
+            stats.enqueued(index);
+        }
     }
 }
 
@@ -101,6 +137,26 @@ impl Handler<StopPulling> for JetStreamConsumer {
     fn handle(&mut self, _msg: StopPulling, _ctx: &mut Context<Self>) {
         self.stopping.store(true, Ordering::SeqCst);
         tracing::info!("saga consumer stopped pulling");
+    }
+}
+
+impl Handler<GetConsumerHealth> for JetStreamConsumer {
+    type Result = actix::ResponseFuture<Result<ConsumerHealth, super::BridgeError>>;
+
+    fn handle(&mut self, _msg: GetConsumerHealth, _ctx: &mut Context<Self>) -> Self::Result {
+        let mut consumer = self.consumer.clone();
+        let paused = (self.paused)() || self.stopping.load(Ordering::SeqCst);
+        Box::pin(async move {
+            let info = consumer.info().await.map_err(|e| super::BridgeError::Unavailable(e.to_string()))?;
+            Ok(ConsumerHealth {
+                name: info.name.clone(),
+                pending: info.num_pending,
+                ack_pending: info.num_ack_pending,
+                redelivered: info.num_redelivered,
+                waiting: info.num_waiting,
+                paused,
+            })
+        })
     }
 }
 

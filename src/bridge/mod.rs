@@ -15,11 +15,11 @@ mod publisher;
 mod setup;
 pub mod subjects;
 
-pub use consumer::{JetStreamConsumer, StopPulling};
+pub use consumer::{ConsumerHealth, GetConsumerHealth, JetStreamConsumer, StopPulling};
 pub use dead_letters::{DeadLetter, DeadLetterActor, DeadLetterView, ListDeadLetters, ReplayDeadLetter, Replayed};
 pub use delivery::{Delivery, DeliveryHandler};
 pub use error::BridgeError;
 pub use headers::msg_id;
 pub use kv::{JsonKv, Versioned};
 pub use publisher::{JetStreamPublisher, PubAck, PublishEvent};
-pub use setup::{Nats, connect};
+pub use setup::{Nats, StoredEvent, connect};

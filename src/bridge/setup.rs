@@ -47,10 +47,28 @@ impl Nats {
         move || client.connection_state() == async_nats::connection::State::Connected
     }
 
+    /// Subject and time of the `ORDERS` message at `sequence`.
+    pub async fn event_at(&self, sequence: u64) -> Result<Option<StoredEvent>, BridgeError> {
+        let stream = self.js.get_stream(subjects::STREAM).await.map_err(|e| BridgeError::Unavailable(e.to_string()))?;
+        let Ok(message) = stream.get_raw_message(sequence).await else {
+            return Ok(None);
+        };
+        let at = time::OffsetDateTime::from_unix_timestamp_nanos(message.time.unix_timestamp_nanos()).ok();
+        let published_at = at.and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok());
+        Ok(Some(StoredEvent { subject: message.subject.to_string(), published_at: published_at.unwrap_or_default() }))
+    }
+
     /// Flushes pending publishes to the server (used at shutdown).
     pub async fn flush(&self) -> Result<(), BridgeError> {
         self.client.flush().await.map_err(|e| BridgeError::Unavailable(e.to_string()))
     }
+}
+
+/// Where and when an event was stored.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StoredEvent {
+    pub subject: String,
+    pub published_at: String,
 }
 
 /// Connects and ensures the stream, buckets and saga consumer exist.

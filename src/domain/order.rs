@@ -83,6 +83,9 @@ pub struct Order {
     /// Trace id of the request that created the order (for trace links).
     #[serde(default)]
     pub trace_id: Option<String>,
+    /// Highest JetStream delivery count seen for this order's saga message.
+    #[serde(default)]
+    pub deliveries: i64,
 }
 
 /// An event of this order in the `ORDERS` stream.
@@ -133,6 +136,7 @@ impl Order {
             events_published: false,
             events: Vec::new(),
             trace_id: None,
+            deliveries: 0,
         }
     }
 

@@ -24,6 +24,10 @@ pub(super) async fn ready(state: web::Data<AppState>) -> HttpResponse {
 
 pub(super) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     state.metrics.nats_connected.set(i64::from(state.readiness.is_connected("nats")));
+    if let Ok(Ok(health)) = state.ops.consumer.send(crate::bridge::GetConsumerHealth).await {
+        state.metrics.consumer_pending.set(health.pending as i64);
+        state.metrics.consumer_ack_pending.set(health.ack_pending as i64);
+    }
     HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
         .body(state.metrics.encode())

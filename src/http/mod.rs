@@ -3,15 +3,19 @@
 //! Every error is JSON `{"error":{"code","message"}}` (see [`ApiError`]).
 
 mod admin;
+mod api;
 mod auth;
+mod dashboard;
 mod error;
 mod health;
 mod inventory;
+mod latency;
 mod orders;
 mod state;
 
 pub use error::ApiError;
-pub use state::AppState;
+pub use latency::record_latency;
+pub use state::{AppState, OpsView};
 
 use actix_web::web;
 
@@ -25,6 +29,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/orders/{id}", web::get().to(orders::get))
         .route("/inventory/{sku}", web::put().to(inventory::set))
         .route("/inventory/{sku}", web::get().to(inventory::get))
+        .route("/dashboard", web::get().to(dashboard::page))
+        .route("/dashboard/orders/{id}", web::get().to(dashboard::page))
+        .route("/api/overview", web::get().to(api::overview))
+        .route("/api/actors", web::get().to(api::actors))
+        .route("/api/actors/{name}/crash", web::post().to(api::crash))
+        .route("/api/orders/{id}/timeline", web::get().to(api::timeline))
+        .route("/api/stream", web::get().to(api::stream))
+        .route("/api/dlq", web::get().to(admin::list))
+        .route("/api/dlq/{id}/replay", web::post().to(admin::replay))
         .route("/dlq", web::get().to(admin::list))
         .route("/dlq/{id}/replay", web::post().to(admin::replay))
         .route("/health", web::get().to(health::health))

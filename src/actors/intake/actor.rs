@@ -10,7 +10,7 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 use super::idempotent;
-use crate::bridge::{BridgeError, JetStreamPublisher, JsonKv, PublishEvent};
+use crate::bridge::{BridgeError, JetStreamPublisher, JsonKv, Nats, PublishEvent};
 use crate::contracts::{EventKind, OrderEvent};
 use crate::domain::{IdempotencyRecord, Order, OrderId, ValidOrder};
 use crate::metrics::Metrics;
@@ -80,16 +80,15 @@ pub(super) struct IntakeDeps {
 #[derive(Debug)]
 pub struct IntakeActor {
     deps: IntakeDeps,
+    /// For operator queries (payment records, event metadata).
+    pub(super) nats: Nats,
 }
 
 impl IntakeActor {
-    pub fn new(
-        orders: JsonKv<Order>,
-        idempotency: JsonKv<IdempotencyRecord>,
-        publisher: Addr<JetStreamPublisher>,
-        metrics: Arc<Metrics>,
-    ) -> Self {
-        Self { deps: IntakeDeps { orders, idempotency, publisher, metrics } }
+    pub fn new(nats: Nats, publisher: Addr<JetStreamPublisher>, metrics: Arc<Metrics>) -> Self {
+        let deps =
+            IntakeDeps { orders: nats.orders.clone(), idempotency: nats.idempotency.clone(), publisher, metrics };
+        Self { deps, nats }
     }
 }
 
@@ -152,6 +151,7 @@ pub(super) async fn accept(deps: &IntakeDeps, mut order: Order) -> Result<bool, 
     let order = &order;
     if !ack.duplicate {
         deps.metrics.orders_accepted.inc();
+        deps.metrics.throughput.accepted();
     }
     // The order is accepted now. The record is best effort here: the saga
     // creates it from the event if this write is lost.

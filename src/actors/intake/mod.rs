@@ -4,5 +4,7 @@
 
 mod actor;
 mod idempotent;
+mod timeline;
 
 pub use actor::{GetOrder, IntakeActor, IntakeError, PlaceOrder, Placement};
+pub use timeline::{GetTimeline, Timeline, TimelineEvent};

@@ -171,3 +171,17 @@ impl Handler<GetStock> for InventoryActor {
         self.run(async move { Ok(stock.get(&msg.sku).await?.map(|v| v.value)) })
     }
 }
+
+impl Handler<supervision::InjectPanic> for InventoryActor {
+    type Result = ResponseActFuture<Self, Result<(), String>>;
+
+    fn handle(&mut self, msg: supervision::InjectPanic, _ctx: &mut Context<Self>) -> Self::Result {
+        let injected = async move {
+            if !msg.reason.is_empty() {
+                panic!("injected fault: {}", msg.reason);
+            }
+            Ok(())
+        };
+        supervision::contain(self.child.clone(), injected, Err)
+    }
+}

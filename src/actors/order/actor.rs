@@ -21,6 +21,8 @@ pub struct RunSaga {
     pub order: Order,
     /// The consumer span's context: the saga continues the order's trace.
     pub trace: TraceContext,
+    /// JetStream delivery count of the message that asked for this run.
+    pub delivered: i64,
 }
 
 #[derive(Debug)]
@@ -47,7 +49,7 @@ impl Handler<RunSaga> for OrderActor {
         let metrics = deps.metrics.clone();
         let span = tracing::info_span!("order.saga", order_id = %msg.order.order_id);
         msg.trace.parent(&span);
-        let run = async move { saga::run(&deps, msg.order).await }.instrument(span);
+        let run = async move { saga::run(&deps, msg.order, msg.delivered).await }.instrument(span);
         let guarded = AssertUnwindSafe(run).catch_unwind().into_actor(self);
         AtomicResponse::new(Box::pin(guarded.map(move |result, _act, ctx| {
             ctx.stop();

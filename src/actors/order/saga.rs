@@ -65,8 +65,10 @@ impl From<actix::MailboxError> for SagaError {
 }
 
 /// Runs the saga of `order` to a terminal status.
-pub(super) async fn run(deps: &SagaDeps, order: Order) -> Result<Order, SagaError> {
+pub(super) async fn run(deps: &SagaDeps, order: Order, delivered: i64) -> Result<Order, SagaError> {
     let mut current = load_or_create(deps, order).await?;
+    // Saved with the next write (operators see how often the saga re-ran).
+    current.value.deliveries = current.value.deliveries.max(delivered);
     loop {
         deps.tracker.progress(&current.value.order_id, current.value.status);
         if !current.value.events_published {
@@ -140,6 +142,7 @@ fn record_terminal(deps: &SagaDeps, order: &Order) {
     }
     let elapsed = (order.updated_at - order.created_at).as_seconds_f64().max(0.0);
     deps.metrics.order_e2e_seconds.observe(elapsed);
+    deps.metrics.throughput.finished(order.failure_reason.is_none(), elapsed * 1000.0);
     tracing::info!(order_id = %order.order_id, status = %order.status, reason = ?order.failure_reason, "order finished");
 }
 

@@ -132,3 +132,17 @@ impl Handler<CapturePayment> for PaymentActor {
         supervision::contain(self.child.clone(), fut, |m| Err(PaymentError::Crashed(m)))
     }
 }
+
+impl Handler<supervision::InjectPanic> for PaymentActor {
+    type Result = ResponseActFuture<Self, Result<(), String>>;
+
+    fn handle(&mut self, msg: supervision::InjectPanic, _ctx: &mut Context<Self>) -> Self::Result {
+        let injected = async move {
+            if !msg.reason.is_empty() {
+                panic!("injected fault: {}", msg.reason);
+            }
+            Ok(())
+        };
+        supervision::contain(self.child.clone(), injected, Err)
+    }
+}

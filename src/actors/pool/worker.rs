@@ -19,6 +19,7 @@ use std::time::Duration;
 use crate::actors::order::{OrderActor, RunSaga, SagaDeps};
 use crate::bridge::{DeadLetterActor, Delivery, DeliveryHandler};
 use crate::contracts::order_from_created;
+use crate::ops::PoolStats;
 use crate::telemetry::TraceContext;
 use tracing::Instrument;
 
@@ -31,10 +32,12 @@ pub struct WorkerSettings {
     pub max_deliver: i64,
     pub mailbox: usize,
     pub dead_letters: Addr<DeadLetterActor>,
+    pub stats: Arc<PoolStats>,
 }
 
 #[derive(Debug)]
 pub struct WorkerActor {
+    index: usize,
     deps: SagaDeps,
     settings: WorkerSettings,
 }
@@ -47,8 +50,14 @@ impl Handler<DeliveryHandler> for WorkerActor {
     type Result = ();
 
     fn handle(&mut self, msg: DeliveryHandler, ctx: &mut Context<Self>) {
-        let (deps, settings) = (self.deps.clone(), self.settings.clone());
-        ctx.spawn(settle(deps, settings, msg.delivery).into_actor(self));
+        let (deps, settings, index) = (self.deps.clone(), self.settings.clone(), self.index);
+        settings.stats.started(index);
+        let stats = settings.stats.clone();
+        let work = async move {
+            settle(deps, settings, msg.delivery).await;
+            stats.finished(index);
+        };
+        ctx.spawn(work.into_actor(self));
     }
 }
 
@@ -67,7 +76,7 @@ pub fn start_pool(
             let addr: Addr<WorkerActor> =
                 WorkerActor::start_in_arbiter(&arbiters[i % arbiters.len()].handle(), move |ctx| {
                     ctx.set_mailbox_capacity(settings.mailbox);
-                    WorkerActor { deps, settings }
+                    WorkerActor { index: i, deps, settings }
                 });
             addr.recipient()
         })
@@ -101,7 +110,11 @@ async fn settle(deps: SagaDeps, settings: WorkerSettings, delivery: Delivery) {
     let keepalive = actix::spawn(keep_alive(delivery.clone(), settings.ack_wait));
     deps.metrics.deliveries_in_flight.inc();
     let trace = TraceContext::of(&span);
-    let result = OrderActor::new(deps.clone()).start().send(RunSaga { order, trace }).instrument(span).await;
+    let result = OrderActor::new(deps.clone())
+        .start()
+        .send(RunSaga { order, trace, delivered: delivery.delivered() })
+        .instrument(span)
+        .await;
     deps.metrics.deliveries_in_flight.dec();
     keepalive.abort();
     let error = match result {

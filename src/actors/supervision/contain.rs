@@ -44,3 +44,12 @@ pub fn panic_message(panic: &(dyn Any + Send)) -> String {
     }
     "non-string panic payload".to_string()
 }
+
+/// Fault injection: make the actor panic inside a contained handler (used
+/// by tests and chaos drills; the HTTP route exists only when
+/// `FAULT_INJECTION=true`).
+#[derive(Debug, actix::Message)]
+#[rtype(result = "Result<(), String>")]
+pub struct InjectPanic {
+    pub reason: String,
+}

@@ -1,0 +1,136 @@
+//! The operator JSON API behind the dashboard (bearer-guarded when
+//! `ADMIN_TOKEN` is set): `/api/overview`, `/api/actors`,
+//! `/api/orders/{id}/timeline`, `/api/stream` (server-sent snapshots) and
+//! `POST /api/actors/{name}/crash` (fault injection, only when enabled).
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures::StreamExt;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+use super::auth::require_admin;
+use super::{ApiError, AppState};
+use crate::actors::intake::GetTimeline;
+use crate::bridge::GetConsumerHealth;
+use crate::domain::OrderId;
+
+const HISTORY_SECS: usize = 300;
+const STREAM_PERIOD: Duration = Duration::from_secs(1);
+
+async fn consumer(state: &AppState) -> Value {
+    match state.ops.consumer.send(GetConsumerHealth).await {
+        Ok(Ok(health)) => {
+            state.metrics.consumer_pending.set(health.pending as i64);
+            state.metrics.consumer_ack_pending.set(health.ack_pending as i64);
+            json!(health)
+        }
+        Ok(Err(e)) => json!({"error": e.to_string()}),
+        Err(e) => json!({"error": e.to_string()}),
+    }
+}
+
+pub(super) async fn overview_json(state: &AppState) -> Value {
+    let failing = state.readiness.failing();
+    json!({
+        "ready": failing.is_empty(),
+        "failing": failing,
+        "nats": {"connected": state.readiness.is_connected("nats")},
+        "consumer": consumer(state).await,
+        "orders": {
+            "in_progress": state.ops.tracker.in_progress(),
+            "stuck_after_secs": state.ops.stuck_after.as_secs(),
+            "stuck": state.ops.tracker.stuck(state.ops.stuck_after),
+        },
+        "throughput": state.metrics.throughput.recent(HISTORY_SECS),
+    })
+}
+
+pub(super) fn actors_json(state: &AppState) -> Value {
+    let (queued, in_flight) = state.ops.pool.totals();
+    let capacity = state.ops.pool.size() * state.ops.pool.mailbox_bound();
+    let running = |up: bool| if up { "running" } else { "stopped" };
+    json!({
+        "root": "order-service",
+        "system": [
+            {"name": "intake", "kind": "IntakeActor", "status": running(state.intake.connected())},
+            {"name": "consumer", "kind": "JetStreamConsumer", "status": running(state.ops.consumer.connected())},
+            {"name": "dead-letters", "kind": "DeadLetterActor", "status": running(state.dead_letters.connected())},
+        ],
+        "supervised": state.ops.tree.snapshots(),
+        "pool": {
+            "workers": state.ops.pool.view(),
+            "size": state.ops.pool.size(),
+            "mailbox_bound": state.ops.pool.mailbox_bound(),
+            "queued": queued,
+            "in_flight": in_flight,
+            "capacity": capacity,
+            "utilisation_percent": if capacity == 0 { 0 } else { in_flight as usize * 100 / capacity },
+        },
+        "order_actors": state.ops.tracker.in_progress(),
+    })
+}
+
+pub(super) async fn overview(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    require_admin(&req, &state)?;
+    Ok(HttpResponse::Ok().json(overview_json(&state).await))
+}
+
+pub(super) async fn actors(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    require_admin(&req, &state)?;
+    Ok(HttpResponse::Ok().json(actors_json(&state)))
+}
+
+pub(super) async fn timeline(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&req, &state)?;
+    let not_found = || ApiError::NotFound(format!("no order with id {}", path.as_str()));
+    let order_id = OrderId::parse(&path).ok_or_else(not_found)?;
+    let timeline = state.intake.send(GetTimeline { order_id }).await??.ok_or_else(not_found)?;
+    let trace_url = timeline
+        .order
+        .trace_id
+        .as_ref()
+        .map(|id| format!("{}/trace/{id}", state.ops.jaeger_ui_url.trim_end_matches('/')));
+    let mut body = json!(timeline);
+    body["trace_url"] = json!(trace_url);
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// Server-sent events: one `snapshot` (overview + actors) per second.
+pub(super) async fn stream(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    require_admin(&req, &state)?;
+    let ticks = futures::stream::unfold(state, |state| async move {
+        let snapshot = json!({"overview": overview_json(&state).await, "actors": actors_json(&state)});
+        let frame = format!("event: snapshot\ndata: {snapshot}\n\n");
+        tokio::time::sleep(STREAM_PERIOD).await;
+        Some((Ok::<_, actix_web::Error>(web::Bytes::from(frame)), state))
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header(("Cache-Control", "no-cache"))
+        .streaming(ticks.boxed_local()))
+}
+
+/// Fault injection: panic the named supervised actor (404 unless
+/// `FAULT_INJECTION=true`). Answers once the actor has crashed.
+pub(super) async fn crash(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&req, &state)?;
+    if !state.ops.fault_injection {
+        return Err(ApiError::NotFound("fault injection is disabled (FAULT_INJECTION=true enables it)".into()));
+    }
+    let reason = format!("crash requested through the API for {}", path.as_str());
+    let msg = crate::actors::supervision::InjectPanic { reason };
+    let result = match path.as_str() {
+        "inventory" => state.ops.inventory.send(msg).await,
+        "payment" => state.ops.payment.send(msg).await,
+        other => return Err(ApiError::NotFound(format!("no supervised actor named {other}"))),
+    };
+    Ok(HttpResponse::Accepted().json(json!({"actor": path.as_str(), "crashed": matches!(result, Ok(Err(_)))})))
+}
