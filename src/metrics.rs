@@ -106,6 +106,8 @@ impl Metrics {
         r.register("saga_step_seconds", "Duration of one saga step", self.saga_step_seconds.clone());
         r.register("actor_restarts", "Supervised actor restarts, by actor", self.actor_restarts.clone());
         r.register("actor_panics", "Panics contained in actor code, by actor", self.actor_panics.clone());
+        r.register("actor_escalations", "Restart-intensity escalations, by actor", self.actor_escalations.clone());
+        r.register("stuck_orders", "Orders without progress for STUCK_ORDER_SECS", self.stuck_orders.clone());
         r.register("payment_calls", "Payment provider calls, by outcome", self.payment_calls.clone());
         r.register("redeliveries", "Saga messages delivered more than once", self.redeliveries.clone());
         r.register("dead_letters", "Messages moved to the DEAD_LETTERS stream", self.poison_messages.clone());

@@ -91,7 +91,7 @@ impl Application {
             start_consuming(&settings, &nats, &deps, &services.tree, dead_letters.clone(), pool.clone());
         spawn_samplers(tracker.clone(), metrics.clone(), settings.stuck_after, pool.clone());
         let intake = IntakeActor::new(nats.clone(), publisher, metrics.clone()).start();
-        let readiness = Arc::new(readiness(&nats, &services));
+        let readiness = Arc::new(readiness(&nats, &services, consumer.clone()));
         let state = AppState {
             intake,
             inventory: services.inventory.clone(),
@@ -227,10 +227,11 @@ fn start_consuming(
     (consumer.start(), in_flight, arbiters)
 }
 
-fn readiness(nats: &Nats, services: &Services) -> Readiness {
+fn readiness(nats: &Nats, services: &Services, consumer: Addr<JetStreamConsumer>) -> Readiness {
     let (inventory, payment, tree) = (services.inventory.clone(), services.payment.clone(), services.tree.clone());
     Readiness::new()
         .with_check("nats", nats.connection_probe())
+        .with_check("consumer", move || consumer.connected())
         .with_check("inventory", move || inventory.connected())
         .with_check("payment", move || payment.connected())
         .with_check("supervision", move || tree.is_healthy())

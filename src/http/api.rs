@@ -96,6 +96,10 @@ pub(super) async fn timeline(
         .map(|id| format!("{}/trace/{id}", state.ops.jaeger_ui_url.trim_end_matches('/')));
     let mut body = json!(timeline);
     body["trace_url"] = json!(trace_url);
+    // A provider token is not for operators' eyes.
+    if let Some(order) = body.get_mut("order").and_then(Value::as_object_mut) {
+        order.remove("payment_token");
+    }
     Ok(HttpResponse::Ok().json(body))
 }
 

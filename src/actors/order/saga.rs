@@ -81,7 +81,24 @@ pub(super) async fn run(deps: &SagaDeps, order: Order, delivered: i64) -> Result
         if current.value.status.is_terminal() {
             return Ok(current.value);
         }
-        current = step(deps, current).await?;
+        current = match step(deps, current.clone()).await {
+            Ok(next) => next,
+            Err(e) => {
+                keep_published_events(deps, &current).await;
+                return Err(e);
+            }
+        };
+    }
+}
+
+/// Before giving up on this run, records the sequences of events already
+/// published for the current status, so the redelivered run does not
+/// publish them again even after the stream's duplicate window (best effort:
+/// a failed write only means a deduplicated re-publish later).
+async fn keep_published_events(deps: &SagaDeps, current: &Versioned<Order>) {
+    let key = current.value.order_id.to_string();
+    if let Err(e) = deps.orders.update(&key, &current.value, current.revision).await {
+        tracing::debug!(order_id = %key, error = %e, "could not record published events before retry");
     }
 }
 
@@ -151,6 +168,10 @@ fn record_terminal(deps: &SagaDeps, order: &Order) {
 async fn publish(deps: &SagaDeps, order: &mut Order, events: Vec<OrderEvent>) -> Result<(), SagaError> {
     for event in events {
         let name = event.kind.name();
+        // Already published and recorded by an earlier run of this saga.
+        if order.events.iter().any(|e| e.event == name) {
+            continue;
+        }
         let trace = TraceContext::current();
         let ack = deps.publisher.send(PublishEvent { event, retry: true, trace }).await??;
         order.record_event(name, ack.sequence);
