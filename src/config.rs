@@ -17,6 +17,10 @@ use std::time::Duration;
 pub struct Settings {
     /// `NATS_URL`: one or more comma-separated server URLs.
     pub nats_url: String,
+    /// NATS credentials and TLS (`NATS_USER`/`NATS_PASSWORD`, `NATS_TOKEN`,
+    /// `NATS_NKEY_SEED`, `NATS_CREDS_FILE`, `NATS_TLS_CA`, `NATS_TLS_CERT`,
+    /// `NATS_TLS_KEY`, `NATS_TLS_REQUIRED`).
+    pub nats_auth: NatsAuth,
     /// `NATS_CONNECT_TIMEOUT_SECS`: how long start-up waits for NATS.
     pub nats_connect_timeout: Duration,
     /// `HTTP_ADDR`: where the HTTP API binds.
@@ -58,10 +62,28 @@ pub struct Settings {
     pub otel_service_name: String,
     /// `JAEGER_UI_URL`: base URL of the Jaeger UI for the dashboard's trace links.
     pub jaeger_ui_url: String,
+    /// `RATE_LIMIT_PER_SEC` / `RATE_LIMIT_BURST`: per-client-IP request
+    /// rate (0 = unlimited, the default) and burst.
+    pub rate_limit_per_sec: u32,
+    pub rate_limit_burst: u32,
     /// `FAULT_INJECTION`: `true` enables `POST /api/actors/{name}/crash`.
     pub fault_injection: bool,
     /// `LOG_FORMAT`: `text` (default) or `json`.
     pub log_format: LogFormat,
+}
+
+/// How the service authenticates to NATS and secures the connection.
+#[derive(Debug, Clone, Default)]
+pub struct NatsAuth {
+    pub user: Option<String>,
+    pub password: Option<Secret>,
+    pub token: Option<Secret>,
+    pub nkey_seed: Option<Secret>,
+    pub creds_file: Option<std::path::PathBuf>,
+    pub tls_ca: Option<std::path::PathBuf>,
+    pub tls_cert: Option<std::path::PathBuf>,
+    pub tls_key: Option<std::path::PathBuf>,
+    pub tls_required: bool,
 }
 
 /// A secret value: `Debug` never prints it.
@@ -85,6 +107,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             nats_url: "nats://127.0.0.1:4222".into(),
+            nats_auth: NatsAuth::default(),
             nats_connect_timeout: Duration::from_secs(30),
             http_addr: SocketAddr::from(([0, 0, 0, 0], 8080)),
             worker_pool_size: 10,
@@ -104,6 +127,8 @@ impl Default for Settings {
             otel_service_name: "order-service".into(),
             log_format: LogFormat::Text,
             fault_injection: false,
+            rate_limit_per_sec: 0,
+            rate_limit_burst: 0,
             jaeger_ui_url: "http://localhost:16686".into(),
         }
     }
@@ -145,6 +170,7 @@ impl Settings {
         let d = Settings::default();
         let settings = Settings {
             nats_url: p.text("NATS_URL").unwrap_or(d.nats_url),
+            nats_auth: p.nats_auth(),
             nats_connect_timeout: p.secs("NATS_CONNECT_TIMEOUT_SECS", d.nats_connect_timeout),
             http_addr: p.parse("HTTP_ADDR", d.http_addr),
             worker_pool_size: p.bounded("WORKER_POOL_SIZE", d.worker_pool_size, 1, 1024),
@@ -164,6 +190,8 @@ impl Settings {
             otel_service_name: p.text("OTEL_SERVICE_NAME").unwrap_or(d.otel_service_name),
             log_format: p.log_format("LOG_FORMAT"),
             fault_injection: p.parse("FAULT_INJECTION", false),
+            rate_limit_per_sec: p.parse("RATE_LIMIT_PER_SEC", 0),
+            rate_limit_burst: p.parse("RATE_LIMIT_BURST", 0),
             jaeger_ui_url: p.url("JAEGER_UI_URL").unwrap_or(d.jaeger_ui_url),
         };
         if settings.nats_url.split(',').all(|u| u.trim().is_empty()) {
@@ -251,6 +279,42 @@ impl Parser<'_> {
             Some("json") => LogFormat::Json,
             Some(other) => self.fail(name, other, "must be `text` or `json`", LogFormat::Text),
         }
+    }
+
+    fn file(&mut self, name: &str) -> Option<std::path::PathBuf> {
+        let path = std::path::PathBuf::from(self.text(name)?);
+        if path.is_file() {
+            return Some(path);
+        }
+        self.fail(name, &path.display().to_string(), "file does not exist", None)
+    }
+
+    fn nats_auth(&mut self) -> NatsAuth {
+        let auth = NatsAuth {
+            user: self.text("NATS_USER"),
+            password: self.text("NATS_PASSWORD").map(Secret),
+            token: self.text("NATS_TOKEN").map(Secret),
+            nkey_seed: self.text("NATS_NKEY_SEED").map(Secret),
+            creds_file: self.file("NATS_CREDS_FILE"),
+            tls_ca: self.file("NATS_TLS_CA"),
+            tls_cert: self.file("NATS_TLS_CERT"),
+            tls_key: self.file("NATS_TLS_KEY"),
+            tls_required: self.parse("NATS_TLS_REQUIRED", false),
+        };
+        if auth.user.is_some() != auth.password.is_some() {
+            self.errors.push("NATS_USER and NATS_PASSWORD must be set together".into());
+        }
+        if auth.tls_cert.is_some() != auth.tls_key.is_some() {
+            self.errors.push("NATS_TLS_CERT and NATS_TLS_KEY must be set together".into());
+        }
+        let methods = [auth.user.is_some(), auth.token.is_some(), auth.nkey_seed.is_some(), auth.creds_file.is_some()];
+        if methods.iter().filter(|m| **m).count() > 1 {
+            self.errors.push(
+                "choose one NATS auth method: NATS_USER/NATS_PASSWORD, NATS_TOKEN, NATS_NKEY_SEED or NATS_CREDS_FILE"
+                    .into(),
+            );
+        }
+        auth
     }
 
     fn inventory(&mut self, name: &str) -> Vec<(String, u64)> {

@@ -114,7 +114,8 @@ impl Application {
         let listener = TcpListener::bind(settings.http_addr)
             .with_context(|| format!("cannot bind HTTP_ADDR={}", settings.http_addr))?;
         let port = listener.local_addr()?.port();
-        let server = http_server(state, listener, settings.shutdown_timeout)?;
+        let limit = http::RateLimit::new(settings.rate_limit_per_sec, settings.rate_limit_burst);
+        let server = http_server(state, limit, listener, settings.shutdown_timeout)?;
         let parts = ShutdownParts {
             server: server.handle(),
             consumer,
@@ -153,15 +154,19 @@ impl Application {
 
 fn http_server(
     state: AppState,
+    limit: http::RateLimit,
     listener: TcpListener,
     shutdown_timeout: Duration,
 ) -> anyhow::Result<actix_web::dev::Server> {
     let data = web::Data::new(state);
+    let limit = web::Data::new(limit);
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(actix_web::middleware::from_fn(http::limit_rate))
             .wrap(actix_web::middleware::from_fn(http::record_latency))
             .wrap(tracing_actix_web::TracingLogger::default())
             .app_data(data.clone())
+            .app_data(limit.clone())
             .configure(http::configure)
     })
     .workers(2)

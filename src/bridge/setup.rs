@@ -10,7 +10,7 @@ use async_nats::{ConnectOptions, Event};
 use std::time::Duration;
 
 use super::{BridgeError, JsonKv, subjects};
-use crate::config::Settings;
+use crate::config::{NatsAuth, Settings};
 use crate::domain::{IdempotencyRecord, Order, PaymentRecord, StockRecord};
 
 /// How long stream messages with `Nats-Msg-Id` are remembered for dedupe.
@@ -74,7 +74,8 @@ pub struct StoredEvent {
 /// Connects and ensures the stream, buckets and saga consumer exist.
 pub async fn connect(settings: &Settings) -> Result<Nats, BridgeError> {
     let urls = settings.nats_urls();
-    let client = tokio::time::timeout(settings.nats_connect_timeout, connect_options().connect(urls.join(",")))
+    let options = with_auth(connect_options(), &settings.nats_auth).await?;
+    let client = tokio::time::timeout(settings.nats_connect_timeout, options.connect(urls.join(",")))
         .await
         .map_err(|_| {
             BridgeError::Unavailable(format!(
@@ -112,6 +113,32 @@ pub async fn connect(settings: &Settings) -> Result<Nats, BridgeError> {
         js,
         saga_consumer,
     })
+}
+
+/// Applies credentials and TLS settings (secrets are never logged).
+async fn with_auth(mut options: ConnectOptions, auth: &NatsAuth) -> Result<ConnectOptions, BridgeError> {
+    if let (Some(user), Some(password)) = (&auth.user, &auth.password) {
+        options = options.user_and_password(user.clone(), password.0.clone());
+    }
+    if let Some(token) = &auth.token {
+        options = options.token(token.0.clone());
+    }
+    if let Some(seed) = &auth.nkey_seed {
+        options = options.nkey(seed.0.clone());
+    }
+    if let Some(path) = &auth.creds_file {
+        options = options
+            .credentials_file(path)
+            .await
+            .map_err(|e| BridgeError::Rejected(format!("NATS_CREDS_FILE {}: {e}", path.display())))?;
+    }
+    if let Some(ca) = &auth.tls_ca {
+        options = options.add_root_certificates(ca.clone());
+    }
+    if let (Some(cert), Some(key)) = (&auth.tls_cert, &auth.tls_key) {
+        options = options.add_client_certificate(cert.clone(), key.clone());
+    }
+    Ok(options.require_tls(auth.tls_required || auth.tls_ca.is_some()))
 }
 
 fn connect_options() -> ConnectOptions {

@@ -64,7 +64,7 @@ pub(super) fn actors_json(state: &AppState) -> Value {
             "queued": queued,
             "in_flight": in_flight,
             "capacity": capacity,
-            "utilisation_percent": if capacity == 0 { 0 } else { in_flight as usize * 100 / capacity },
+            "utilisation_percent": (in_flight.max(0) as usize * 100).checked_div(capacity).unwrap_or(0),
         },
         "order_actors": state.ops.tracker.in_progress(),
     })

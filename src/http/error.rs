@@ -23,6 +23,9 @@ pub enum ApiError {
     NotFound(String),
     #[error("missing or wrong bearer token")]
     Unauthorized,
+    /// 429: over the per-client rate limit; retry after this many seconds.
+    #[error("too many requests; retry after {0} s")]
+    RateLimited(u64),
     #[error("request body exceeds {0} bytes")]
     TooLarge(usize),
     #[error("{0}")]
@@ -40,6 +43,7 @@ impl ApiError {
             Self::Malformed(code, _) | Self::Invalid(code, _) => code,
             Self::NotFound(_) => "not_found",
             Self::Unauthorized => "unauthorized",
+            Self::RateLimited(_) => "rate_limited",
             Self::TooLarge(_) => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Unavailable(_) => "unavailable",
@@ -55,6 +59,7 @@ impl ResponseError for ApiError {
             Self::Invalid(..) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -67,6 +72,9 @@ impl ResponseError for ApiError {
             tracing::error!(detail, "internal error answered 500");
         }
         let mut response = HttpResponse::build(self.status_code());
+        if let Self::RateLimited(secs) = self {
+            response.insert_header(("Retry-After", secs.to_string()));
+        }
         if matches!(self, Self::Unauthorized) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }

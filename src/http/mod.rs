@@ -11,10 +11,12 @@ mod health;
 mod inventory;
 mod latency;
 mod orders;
+mod rate_limit;
 mod state;
 
 pub use error::ApiError;
 pub use latency::record_latency;
+pub use rate_limit::{RateLimit, limit_rate};
 pub use state::{AppState, OpsView};
 
 use actix_web::web;

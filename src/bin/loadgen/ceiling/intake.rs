@@ -1,0 +1,58 @@
+//! The ceiling's intake: what `IntakeActor` does for an order with an
+//! `Idempotency-Key` (src/actors/intake/idempotent.rs), minus HTTP and
+//! actors, with the service's own record and event types so every payload
+//! has the service's size:
+//!
+//! 1. KV create `idempotency/<sha256(key)>` (claim, PENDING)
+//! 2. publish `ORDER.created` and await its ack
+//! 3. KV create `orders/<id>` (the PENDING order, with the event's sequence)
+//! 4. KV update `idempotency/<key>` at the claim's revision (ACCEPTED)
+
+use order_service::contracts::{EventKind, OrderEvent};
+use order_service::domain::{
+    Currency, IdempotencyRecord, IdempotencyState, Order, OrderId, OrderItem, ValidOrder, fingerprint,
+    idempotency_kv_key,
+};
+use time::OffsetDateTime;
+
+use super::setup::Handles;
+use super::store;
+use crate::mix::Planned;
+use crate::tally::{self, SharedTally};
+
+fn valid_order(planned: &Planned) -> ValidOrder {
+    let items = planned
+        .items
+        .iter()
+        .map(|l| OrderItem { sku: l.sku.clone(), quantity: l.quantity, unit_price_minor: l.unit_price_minor })
+        .collect();
+    ValidOrder {
+        customer_id: planned.customer_id.clone(),
+        items,
+        currency: Currency::parse(planned.currency).unwrap_or_default(),
+        payment_token: planned.payment_token.to_string(),
+    }
+}
+
+/// Accepts one order; records its creation in `tally` once acknowledged.
+pub(crate) async fn place(handles: &Handles, tally: &SharedTally, planned: &Planned) -> Result<(), String> {
+    let valid = valid_order(planned);
+    let kv_key = idempotency_kv_key(&planned.idempotency_key);
+    let mut claim = IdempotencyRecord {
+        order_id: OrderId::generate(),
+        fingerprint: fingerprint(&valid),
+        state: IdempotencyState::Pending,
+        created_at: OffsetDateTime::now_utc(),
+    };
+    let revision = store::create(&handles.idempotency, &kv_key, &claim).await?;
+    let ValidOrder { customer_id, items, currency, payment_token } = valid;
+    let mut order =
+        Order::pending(claim.order_id.clone(), customer_id, items, currency, payment_token, claim.created_at);
+    let sequence = store::publish(handles, &OrderEvent::created(&order)).await?;
+    tally::lock(tally).created(order.order_id.as_str(), tally::now_ns());
+    order.record_event(EventKind::Created.name(), sequence);
+    store::create(&handles.orders, order.order_id.as_str(), &order).await?;
+    claim.state = IdempotencyState::Accepted;
+    store::update(&handles.idempotency, &kv_key, &claim, revision).await?;
+    Ok(())
+}

@@ -1,0 +1,156 @@
+//! The raw ceiling: a minimal async-nats program doing the same JetStream
+//! work per order as the service — the intake's KV writes and
+//! `ORDER.created` publish (`intake`), a durable pull consumer fetching as
+//! many messages as it has room for (like `JetStreamConsumer`), the saga's
+//! KV reads/CAS writes and event publishes (`saga`) and the ack — with the
+//! service's record and event types, so payloads have the same sizes, but
+//! no HTTP and no actors. Its throughput is what the broker allows on this
+//! machine; the service's share of it is the cost of the architecture.
+//!
+//! It runs on its own stream and buckets (`setup`), recreated per run and
+//! removed afterwards, and is driven by the same closed loop as the service.
+
+mod intake;
+mod saga;
+mod setup;
+mod store;
+
+use anyhow::Context as _;
+use async_nats::jetstream::{AckKind, Message};
+use futures::future::BoxFuture;
+use futures::{FutureExt, StreamExt};
+use order_service::contracts::order_from_created;
+use order_service::domain::{FailureReason, Order, StockRecord};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::cli::Args;
+use crate::load::Placer;
+use crate::mix::{Mix, Planned};
+use crate::report::RunFigures;
+use crate::scenario::{self, Load, Watched};
+use crate::tally::{self, Outcome, SharedTally};
+use setup::Handles;
+
+const FETCH_EXPIRES: Duration = Duration::from_secs(1);
+const ERROR_BACKOFF: Duration = Duration::from_millis(500);
+const NAK_DELAY: Duration = Duration::from_secs(1);
+
+struct CeilingPlacer {
+    handles: Handles,
+    tally: SharedTally,
+}
+
+impl Placer for CeilingPlacer {
+    fn place<'a>(&'a self, order: &'a Planned) -> BoxFuture<'a, Result<(), String>> {
+        intake::place(&self.handles, &self.tally, order).boxed()
+    }
+}
+
+/// One closed-loop run of the ceiling against the NATS server at `nats_url`.
+pub(crate) async fn run(args: &Args, nats_url: &str, mix: Arc<Mix>, watched: Watched) -> anyhow::Result<RunFigures> {
+    let handles = setup::prepare(nats_url).await?;
+    for (sku, available) in mix.stock_levels() {
+        let record = StockRecord { available, ..StockRecord::default() };
+        store::create(&handles.inventory, &sku, &record)
+            .await
+            .map_err(String::from)
+            .map_err(anyhow::Error::msg)
+            .with_context(|| format!("stock {sku} in the ceiling's inventory"))?;
+    }
+    let tally = tally::shared();
+    let errors = Arc::new(ErrorSink::default());
+    let latency = Duration::from_millis(args.payment_latency_ms);
+    let consumer = tokio::spawn(consume(handles.clone(), tally.clone(), errors.clone(), args.pool_capacity(), latency));
+    let placer = Arc::new(CeilingPlacer { handles: handles.clone(), tally: tally.clone() });
+    let mut figures = scenario::drive(args, mix, placer, tally, Load::Closed, watched).await;
+    consumer.abort();
+    setup::remove(&handles).await;
+    for (kind, n) in errors.take() {
+        *figures.errors.entry(kind).or_insert(0) += n;
+    }
+    Ok(figures)
+}
+
+/// Saga errors by kind (the part of the message before the first ':').
+#[derive(Debug, Default)]
+struct ErrorSink(std::sync::Mutex<std::collections::BTreeMap<String, u64>>);
+
+impl ErrorSink {
+    fn add(&self, error: &str) {
+        let kind = error.split(':').next().unwrap_or(error).trim().replace(' ', "_");
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()).entry(format!("ceiling_{kind}")).or_insert(0) += 1;
+    }
+
+    fn take(&self) -> std::collections::BTreeMap<String, u64> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+/// Pulls as many messages as there are free permits, one saga task each.
+async fn consume(h: Handles, tally: SharedTally, errors: Arc<ErrorSink>, capacity: usize, latency: Duration) {
+    let permits = Arc::new(Semaphore::new(capacity.max(1)));
+    loop {
+        let Ok(first) = permits.clone().acquire_owned().await else { return };
+        let room = 1 + permits.available_permits();
+        let mut batch = match h.consumer.fetch().max_messages(room).expires(FETCH_EXPIRES).messages().await {
+            Ok(batch) => batch,
+            Err(e) => {
+                errors.add(&format!("fetch: {e}"));
+                tokio::time::sleep(ERROR_BACKOFF).await;
+                continue;
+            }
+        };
+        let mut first = Some(first);
+        while let Some(item) = batch.next().await {
+            let Ok(message) = item else { break };
+            let permit = match first.take() {
+                Some(permit) => permit,
+                None => match permits.clone().acquire_owned().await {
+                    Ok(permit) => permit,
+                    Err(_) => return,
+                },
+            };
+            tokio::spawn(settle(h.clone(), tally.clone(), errors.clone(), message, permit, latency));
+        }
+    }
+}
+
+async fn settle(
+    h: Handles,
+    tally: SharedTally,
+    errors: Arc<ErrorSink>,
+    message: Message,
+    _permit: OwnedSemaphorePermit,
+    latency: Duration,
+) {
+    let order = match order_from_created(&message.payload) {
+        Ok(order) => order,
+        Err(e) => {
+            errors.add(&format!("poison: {e}"));
+            let _ = message.ack_with(AckKind::Term).await;
+            return;
+        }
+    };
+    let id = order.order_id.to_string();
+    match saga::run(&h, order, latency).await {
+        Ok(done) => {
+            tally::lock(&tally).terminal(&id, tally::now_ns(), outcome(&done));
+            let _ = message.ack_with(AckKind::Ack).await;
+        }
+        Err(e) => {
+            errors.add(&e);
+            let _ = message.ack_with(AckKind::Nak(Some(NAK_DELAY))).await;
+        }
+    }
+}
+
+fn outcome(order: &Order) -> Outcome {
+    match order.failure_reason.map(FailureReason::as_str) {
+        None => Outcome::Completed,
+        Some("OUT_OF_STOCK") => Outcome::OutOfStock,
+        Some("PAYMENT_DECLINED") => Outcome::PaymentDeclined,
+        Some(_) => Outcome::OtherFailure,
+    }
+}

@@ -1,0 +1,105 @@
+//! The ceiling's own stream, buckets and durable consumer: configured
+//! exactly like the service's (`src/bridge/setup.rs`: file storage, limits
+//! retention, 2-minute duplicate window, history 1, explicit ack) but under
+//! other names, so a running service never consumes ceiling traffic and
+//! the ceiling never pollutes `ORDERS`. Recreated empty on every run.
+
+use anyhow::Context as _;
+use async_nats::jetstream::{self, consumer, kv, stream};
+use std::time::Duration;
+
+pub(crate) const STREAM: &str = "CEILING_ORDERS";
+const SUBJECTS: &str = "CEILING.*";
+const CONSUMER: &str = "ceiling-saga";
+const BUCKETS: [&str; 4] = ["ceiling_orders", "ceiling_inventory", "ceiling_idempotency", "ceiling_payments"];
+/// The service's values (src/bridge/setup.rs and config defaults).
+const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
+const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+const ACK_WAIT: Duration = Duration::from_secs(30);
+const MAX_DELIVER: i64 = 20;
+const MAX_ACK_PENDING: i64 = 20_000;
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// `CEILING.<event>`, the ceiling's `ORDER.<event>`.
+pub(crate) fn subject(event: &str) -> String {
+    format!("CEILING.{event}")
+}
+
+/// Handles to everything the ceiling uses in NATS.
+#[derive(Debug, Clone)]
+pub(crate) struct Handles {
+    pub(crate) js: jetstream::Context,
+    pub(crate) orders: kv::Store,
+    pub(crate) inventory: kv::Store,
+    pub(crate) idempotency: kv::Store,
+    pub(crate) payments: kv::Store,
+    pub(crate) consumer: consumer::PullConsumer,
+}
+
+/// Connects and (re)creates the stream, buckets and consumer, empty.
+pub(crate) async fn prepare(nats_url: &str) -> anyhow::Result<Handles> {
+    let client = async_nats::ConnectOptions::new()
+        .name("loadgen-ceiling")
+        .request_timeout(Some(REQUEST_TIMEOUT))
+        .connect(nats_url)
+        .await
+        .with_context(|| format!("connect to NATS at {nats_url}"))?;
+    let mut js = jetstream::new(client);
+    js.set_timeout(REQUEST_TIMEOUT);
+    let _ = js.delete_stream(STREAM).await;
+    for bucket in BUCKETS {
+        let _ = js.delete_key_value(bucket).await;
+    }
+    let stream = js
+        .create_stream(stream::Config {
+            name: STREAM.into(),
+            subjects: vec![SUBJECTS.into()],
+            storage: stream::StorageType::File,
+            retention: stream::RetentionPolicy::Limits,
+            duplicate_window: DUPLICATE_WINDOW,
+            max_age: RETENTION,
+            ..Default::default()
+        })
+        .await
+        .context("create stream CEILING_ORDERS")?;
+    let consumer = stream
+        .create_consumer(consumer::pull::Config {
+            durable_name: Some(CONSUMER.into()),
+            filter_subjects: vec![subject("created"), subject("replayed")],
+            ack_policy: consumer::AckPolicy::Explicit,
+            ack_wait: ACK_WAIT,
+            max_deliver: MAX_DELIVER,
+            max_ack_pending: MAX_ACK_PENDING,
+            ..Default::default()
+        })
+        .await
+        .context("create consumer ceiling-saga")?;
+    let [orders, inventory, idempotency, payments] = BUCKETS;
+    Ok(Handles {
+        orders: bucket(&js, orders, Duration::ZERO).await?,
+        inventory: bucket(&js, inventory, Duration::ZERO).await?,
+        idempotency: bucket(&js, idempotency, RETENTION).await?,
+        payments: bucket(&js, payments, Duration::ZERO).await?,
+        consumer,
+        js,
+    })
+}
+
+async fn bucket(js: &jetstream::Context, name: &str, max_age: Duration) -> anyhow::Result<kv::Store> {
+    let config = kv::Config {
+        bucket: name.into(),
+        history: 1,
+        storage: stream::StorageType::File,
+        max_age,
+        ..Default::default()
+    };
+    js.create_key_value(config).await.with_context(|| format!("create bucket {name}"))
+}
+
+/// Removes the ceiling's stream and buckets (best effort).
+pub(crate) async fn remove(handles: &Handles) {
+    let _ = handles.js.delete_stream(STREAM).await;
+    for bucket in BUCKETS {
+        let _ = handles.js.delete_key_value(bucket).await;
+    }
+}

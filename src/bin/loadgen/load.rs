@@ -1,0 +1,178 @@
+//! Offered load: the closed loop (N connections, each sends its next order
+//! when the last one is answered) and the open loop (orders scheduled at a
+//! fixed rate, each sent at its slot whether or not earlier ones were
+//! answered). Accept latency runs from the *scheduled* send time in the
+//! open loop, so a stalled service cannot hide its stall by slowing the
+//! sender down (no coordinated omission).
+//!
+//! Orders go to a [`Placer`]: the service over HTTP or the raw ceiling.
+//! Only requests scheduled inside the measurement window are recorded;
+//! errors are counted by kind in every phase.
+
+use futures::future::BoxFuture;
+use hdrhistogram::Histogram;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::mix::{Expected, Mix, Planned};
+use crate::report::{Outcomes, new_histogram};
+
+/// Something orders can be placed with; `Err` is the error kind.
+pub(crate) trait Placer: Send + Sync + 'static {
+    fn place<'a>(&'a self, order: &'a Planned) -> BoxFuture<'a, Result<(), String>>;
+}
+
+/// What the sending side saw.
+#[derive(Debug)]
+pub(crate) struct Recorder {
+    window_start: Instant,
+    window_end: Mutex<Instant>,
+    accept_us: Mutex<Histogram<u64>>,
+    pub(crate) accepted_in_window: AtomicU64,
+    pub(crate) accepted_total: AtomicU64,
+    expected: Mutex<Outcomes>,
+    errors: Mutex<BTreeMap<String, u64>>,
+}
+
+impl Recorder {
+    pub(crate) fn new(window_start: Instant, window_end: Instant) -> Self {
+        Self {
+            window_start,
+            window_end: Mutex::new(window_end),
+            accept_us: Mutex::new(new_histogram()),
+            accepted_in_window: AtomicU64::new(0),
+            accepted_total: AtomicU64::new(0),
+            expected: Mutex::new(Outcomes::default()),
+            errors: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    fn in_window(&self, at: Instant) -> bool {
+        at >= self.window_start && at < *lock(&self.window_end)
+    }
+
+    /// Ends the window now (fixed-count runs end when the last order is answered).
+    pub(crate) fn close_window(&self) -> Duration {
+        let mut end = lock(&self.window_end);
+        *end = Instant::now().min(*end);
+        end.saturating_duration_since(self.window_start)
+    }
+
+    pub(crate) fn record(&self, scheduled: Instant, expected: Expected, result: Result<(), String>) {
+        if let Err(kind) = result {
+            return self.error(kind);
+        }
+        self.accepted_total.fetch_add(1, Ordering::Relaxed);
+        let mut outcomes = lock(&self.expected);
+        match expected {
+            Expected::Completed => outcomes.completed += 1,
+            Expected::OutOfStock => outcomes.out_of_stock += 1,
+            Expected::Declined => outcomes.payment_declined += 1,
+        }
+        drop(outcomes);
+        if self.in_window(scheduled) {
+            self.accepted_in_window.fetch_add(1, Ordering::Relaxed);
+            let micros = scheduled.elapsed().as_micros().max(1) as u64;
+            lock(&self.accept_us).saturating_record(micros);
+        }
+    }
+
+    pub(crate) fn error(&self, kind: String) {
+        *lock(&self.errors).entry(kind).or_insert(0) += 1;
+    }
+
+    pub(crate) fn accept_us(&self) -> Histogram<u64> {
+        lock(&self.accept_us).clone()
+    }
+
+    pub(crate) fn expected(&self) -> Outcomes {
+        *lock(&self.expected)
+    }
+
+    pub(crate) fn errors(&self) -> BTreeMap<String, u64> {
+        lock(&self.errors).clone()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// How much closed-loop load to offer.
+pub(crate) struct ClosedPlan {
+    pub(crate) concurrency: usize,
+    /// Stop sending at this instant…
+    pub(crate) until: Instant,
+    /// …or after this many orders.
+    pub(crate) orders: Option<u64>,
+    /// Pause while more than this many accepted orders are unfinished (0 = never).
+    pub(crate) max_backlog: u64,
+    pub(crate) backlog: Arc<dyn Fn() -> u64 + Send + Sync>,
+}
+
+/// Runs the closed loop until `plan.until` or `plan.orders` are sent.
+pub(crate) async fn closed_loop(target: Arc<dyn Placer>, mix: Arc<Mix>, rec: Arc<Recorder>, plan: ClosedPlan) {
+    let next = Arc::new(AtomicU64::new(0));
+    let plan = Arc::new(plan);
+    let tasks: Vec<_> = (0..plan.concurrency)
+        .map(|_| {
+            let (target, mix, rec, plan, next) = (target.clone(), mix.clone(), rec.clone(), plan.clone(), next.clone());
+            tokio::spawn(async move {
+                loop {
+                    while plan.max_backlog > 0 && (plan.backlog)() > plan.max_backlog && Instant::now() < plan.until {
+                        tokio::time::sleep(Duration::from_millis(1)).await;
+                    }
+                    let seq = next.fetch_add(1, Ordering::Relaxed);
+                    if Instant::now() >= plan.until || plan.orders.is_some_and(|n| seq >= n) {
+                        return;
+                    }
+                    let order = mix.plan(seq);
+                    let started = Instant::now();
+                    let result = target.place(&order).await;
+                    rec.record(started, order.expected, result);
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        let _ = task.await;
+    }
+}
+
+/// Runs the open loop at `rate` orders/s from `start` until `until`.
+pub(crate) async fn open_loop(
+    target: Arc<dyn Placer>,
+    mix: Arc<Mix>,
+    rec: Arc<Recorder>,
+    rate: f64,
+    until: Instant,
+    max_in_flight: usize,
+) {
+    let start = Instant::now();
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    for seq in 0u64.. {
+        let scheduled = start + Duration::from_secs_f64(seq as f64 / rate);
+        if scheduled >= until {
+            break;
+        }
+        tokio::time::sleep_until(scheduled.into()).await;
+        if in_flight.load(Ordering::Relaxed) >= max_in_flight {
+            rec.error("loadgen_backlog".into());
+            continue;
+        }
+        in_flight.fetch_add(1, Ordering::Relaxed);
+        let (target, mix, rec, in_flight) = (target.clone(), mix.clone(), rec.clone(), in_flight.clone());
+        tokio::spawn(async move {
+            let order = mix.plan(seq);
+            let result = target.place(&order).await;
+            rec.record(scheduled, order.expected, result);
+            in_flight.fetch_sub(1, Ordering::Relaxed);
+        });
+    }
+    // Requests time out after 30 s, so this ends.
+    while in_flight.load(Ordering::Relaxed) > 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
