@@ -1,0 +1,96 @@
+//! `ServiceProcess`: the real `order-service` binary, configured only through
+//! environment variables, for tests that crash it (SIGKILL) and start it again.
+//!
+//! stdout and stderr go to a temp file that is printed when a test fails
+//! (a panic while the process handle is alive) or the process dies at start.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::helpers::http_client;
+
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// One run of the `order-service` binary.
+#[derive(Debug)]
+pub(crate) struct ServiceProcess {
+    child: Option<Child>,
+    pub(crate) address: String,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl ServiceProcess {
+    /// Starts the binary on a free port with `env` and waits for `GET /health`.
+    pub(crate) async fn start(env: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir for service logs");
+        let log = dir.path().join("service.log");
+        let port = free_port();
+        let out = std::fs::File::create(&log).expect("service log file");
+        let err = out.try_clone().expect("service log file handle");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_order-service"));
+        command
+            .env("HTTP_ADDR", format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "info")
+            .env_remove("CONFIG_FILE")
+            .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err);
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let child = command.spawn().expect("start order-service binary");
+        let mut service = Self { child: Some(child), address: format!("http://127.0.0.1:{port}"), log, _dir: dir };
+        service.wait_until_healthy().await;
+        service
+    }
+
+    async fn wait_until_healthy(&mut self) {
+        let client = http_client();
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            let health = client.get(format!("{}/health", self.address)).send().await;
+            if health.is_ok_and(|r| r.status().is_success()) {
+                return;
+            }
+            let exited = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten());
+            if let Some(status) = exited {
+                panic!("order-service exited at start ({status}):\n{}", self.logs());
+            }
+            if Instant::now() > deadline {
+                panic!("order-service not healthy in {START_TIMEOUT:?}:\n{}", self.logs());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// SIGKILL: no drain, no flush, no graceful anything; then reap it.
+    pub(crate) fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Everything the process wrote to stdout and stderr so far.
+    pub(crate) fn logs(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for ServiceProcess {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("---- order-service output ({}) ----\n{}", self.address, self.logs());
+        }
+        self.kill();
+    }
+}
+
+/// A port nothing listens on right now (bind :0, read, release).
+pub(crate) fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    listener.local_addr().expect("local address").port()
+}
