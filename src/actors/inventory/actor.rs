@@ -10,24 +10,22 @@ use actix::{Actor, Context, Handler, ResponseActFuture, Supervised};
 use std::sync::Arc;
 
 use super::messages::*;
+use super::store::StockStore;
 use crate::actors::supervision::{self, SupervisedChild};
-use crate::bridge::{BridgeError, JsonKv, Versioned};
+use crate::bridge::JsonKv;
 use crate::domain::{StockChange, StockRecord};
 use crate::telemetry::TraceContext;
 use tracing::Instrument;
 
-/// CAS attempts before reporting contention as a transient error.
-const MAX_CAS_ATTEMPTS: usize = 64;
-
 #[derive(Debug)]
 pub struct InventoryActor {
-    stock: JsonKv<StockRecord>,
+    stock: StockStore,
     child: Arc<SupervisedChild>,
 }
 
 impl InventoryActor {
     pub fn new(stock: JsonKv<StockRecord>, child: Arc<SupervisedChild>) -> Self {
-        Self { stock, child }
+        Self { stock: StockStore::new(stock), child }
     }
 
     fn run<T: 'static>(
@@ -55,41 +53,11 @@ impl Supervised for InventoryActor {
     }
 }
 
-/// Applies `change` to `sku`'s record with compare-and-set, retrying on
-/// conflicts. `None` record = never stocked. Returns what `change` said.
-async fn modify(
-    stock: &JsonKv<StockRecord>,
-    sku: &str,
-    mut change: impl FnMut(&mut StockRecord) -> StockChange,
-) -> Result<(StockChange, StockRecord), InventoryError> {
-    for _ in 0..MAX_CAS_ATTEMPTS {
-        let current = stock.get(sku).await?;
-        let (mut record, revision) = match current {
-            Some(Versioned { value, revision }) => (value, Some(revision)),
-            None => (StockRecord::default(), None),
-        };
-        let outcome = change(&mut record);
-        if outcome != StockChange::Applied {
-            return Ok((outcome, record));
-        }
-        let written = match revision {
-            Some(rev) => stock.update(sku, &record, rev).await,
-            None => stock.create(sku, &record).await,
-        };
-        match written {
-            Ok(_) => return Ok((outcome, record)),
-            Err(BridgeError::Conflict { .. } | BridgeError::AlreadyExists { .. }) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(InventoryError::Unavailable(format!("too much contention on {sku}")))
-}
-
-async fn reserve(stock: JsonKv<StockRecord>, msg: ReserveStock) -> Result<Reservation, InventoryError> {
+async fn reserve(stock: StockStore, msg: ReserveStock) -> Result<Reservation, InventoryError> {
     let mut items = msg.items.clone();
     items.sort_by(|a, b| a.sku.cmp(&b.sku));
     for (index, item) in items.iter().enumerate() {
-        let (outcome, record) = modify(&stock, &item.sku, |r| r.reserve(&msg.order_id, item.quantity)).await?;
+        let (outcome, record) = stock.modify(&item.sku, |r| r.reserve(&msg.order_id, item.quantity)).await?;
         if outcome == StockChange::Insufficient {
             release_all(&stock, &msg.order_id, items[..index].iter().map(|i| i.sku.as_str())).await?;
             let (sku, available, wanted) = (item.sku.clone(), record.available, item.quantity);
@@ -100,29 +68,30 @@ async fn reserve(stock: JsonKv<StockRecord>, msg: ReserveStock) -> Result<Reserv
 }
 
 async fn release_all<'a>(
-    stock: &JsonKv<StockRecord>,
+    stock: &StockStore,
     order_id: &str,
     skus: impl Iterator<Item = &'a str>,
 ) -> Result<(), InventoryError> {
     for sku in skus {
-        modify(stock, sku, |r| r.release(order_id)).await?;
+        stock.modify(sku, |r| r.release(order_id)).await?;
     }
     Ok(())
 }
 
-async fn commit_all(stock: JsonKv<StockRecord>, msg: CommitStock) -> Result<(), InventoryError> {
+async fn commit_all(stock: StockStore, msg: CommitStock) -> Result<(), InventoryError> {
     for sku in &msg.skus {
-        modify(&stock, sku, |r| r.commit(&msg.order_id)).await?;
+        stock.modify(sku, |r| r.commit(&msg.order_id)).await?;
     }
     Ok(())
 }
 
-async fn set(stock: JsonKv<StockRecord>, msg: SetStock) -> Result<StockRecord, InventoryError> {
-    let (_, record) = modify(&stock, &msg.sku, |r| {
-        r.available = msg.available;
-        StockChange::Applied
-    })
-    .await?;
+async fn set(stock: StockStore, msg: SetStock) -> Result<StockRecord, InventoryError> {
+    let (_, record) = stock
+        .modify(&msg.sku, |r| {
+            r.available = msg.available;
+            StockChange::Applied
+        })
+        .await?;
     Ok(record)
 }
 
@@ -168,7 +137,7 @@ impl Handler<GetStock> for InventoryActor {
 
     fn handle(&mut self, msg: GetStock, _ctx: &mut Context<Self>) -> Self::Result {
         let stock = self.stock.clone();
-        self.run(async move { Ok(stock.get(&msg.sku).await?.map(|v| v.value)) })
+        self.run(async move { Ok(stock.read(&msg.sku).await?.map(|v| v.value)) })
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod actor;
 mod messages;
+mod store;
 
 pub use actor::InventoryActor;
 pub use messages::{CommitStock, GetStock, InventoryError, ReleaseStock, Reservation, ReserveStock, SetStock};

@@ -107,9 +107,20 @@ async fn step(deps: &SagaDeps, current: Versioned<Order>) -> Result<Versioned<Or
     let started = Instant::now();
     let name = current.value.status.as_str();
     let span = tracing::info_span!("saga.step", step = name, order_id = %current.value.order_id);
-    let next = steps::advance(deps, &current.value).instrument(span.clone()).await?;
+    let mut next = steps::advance(deps, &current.value).instrument(span.clone()).await?;
     deps.metrics.step(name, started.elapsed().as_secs_f64());
-    save(deps, next, current.revision).instrument(span).await
+    if steps::is_deterministic(current.value.status) {
+        // No branch here, so announcing before recording cannot contradict a
+        // later run; it saves the separate "events published" write.
+        let events = steps::events_for(&next);
+        publish(deps, &mut next, events).instrument(span.clone()).await?;
+        next.events_published = true;
+    }
+    let (saved, ours) = save(deps, next, current.revision).instrument(span).await?;
+    if ours && saved.value.status.is_terminal() && saved.value.events_published {
+        record_terminal(deps, &saved.value);
+    }
+    Ok(saved)
 }
 
 async fn load_or_create(deps: &SagaDeps, order: Order) -> Result<Versioned<Order>, SagaError> {
@@ -130,13 +141,14 @@ async fn reload(deps: &SagaDeps, key: &str) -> Result<Versioned<Order>, SagaErro
 
 /// Records `next` if the record is still at `revision`; on conflict,
 /// continues from whatever the other writer recorded.
-async fn save(deps: &SagaDeps, next: Order, revision: u64) -> Result<Versioned<Order>, SagaError> {
+/// The flag says whether our write won.
+async fn save(deps: &SagaDeps, next: Order, revision: u64) -> Result<(Versioned<Order>, bool), SagaError> {
     let key = next.order_id.to_string();
     match deps.orders.update(&key, &next, revision).await {
-        Ok(revision) => Ok(Versioned { value: next, revision }),
+        Ok(revision) => Ok((Versioned { value: next, revision }, true)),
         Err(BridgeError::Conflict { .. }) => {
             tracing::info!(order_id = %key, "order moved concurrently; reloading");
-            reload(deps, &key).await
+            Ok((reload(deps, &key).await?, false))
         }
         Err(e) => Err(e.into()),
     }
@@ -145,8 +157,10 @@ async fn save(deps: &SagaDeps, next: Order, revision: u64) -> Result<Versioned<O
 async fn mark_published(deps: &SagaDeps, current: Versioned<Order>) -> Result<Versioned<Order>, SagaError> {
     let mut order = current.value;
     order.events_published = true;
-    let saved = save(deps, order, current.revision).await?;
-    record_terminal(deps, &saved.value);
+    let (saved, ours) = save(deps, order, current.revision).await?;
+    if ours {
+        record_terminal(deps, &saved.value);
+    }
     Ok(saved)
 }
 

@@ -28,6 +28,12 @@ pub(super) async fn advance(deps: &SagaDeps, order: &Order) -> Result<Order, Sag
     Ok(next)
 }
 
+/// Whether the step from `status` has a single possible outcome (its
+/// events may then be published before the outcome is recorded).
+pub(super) fn is_deterministic(status: OrderStatus) -> bool {
+    matches!(status, OrderStatus::PaymentCaptured | OrderStatus::Compensating)
+}
+
 /// The events that announce the order's current status.
 pub(super) fn events_for(order: &Order) -> Vec<OrderEvent> {
     let detail = order.history.last().and_then(|h| h.detail.clone()).unwrap_or_default();

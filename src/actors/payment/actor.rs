@@ -46,8 +46,10 @@ pub struct PaymentActor {
 }
 
 impl PaymentActor {
-    /// `call_timeout` is the provider timeout; the claim lease covers every
-    /// retry of one attempt with a margin.
+    /// `call_timeout` is the provider timeout. The claim lease covers one
+    /// call and its first retry; a holder still retrying after that may
+    /// overlap with a takeover, which is safe because both use the same
+    /// provider Idempotency-Key (the lease only avoids needless overlap).
     pub fn new(
         gateway: Arc<dyn PaymentGateway>,
         payments: JsonKv<PaymentRecord>,
@@ -55,7 +57,7 @@ impl PaymentActor {
         child: Arc<SupervisedChild>,
         metrics: Arc<Metrics>,
     ) -> Self {
-        let lease = call_timeout * (MAX_RETRIES as u32 + 1) + Duration::from_secs(20);
+        let lease = call_timeout * 2 + Duration::from_secs(5);
         Self { gateway, payments, lease, metrics, child }
     }
 }

@@ -26,6 +26,13 @@ fn unavailable(e: BridgeError) -> PaymentError {
 
 pub(super) async fn take(payments: &JsonKv<PaymentRecord>, key: &str, lease: Duration) -> Result<Claim, PaymentError> {
     let lease = time::Duration::try_from(lease).unwrap_or(time::Duration::MINUTE);
+    // First attempt for this order (the common case): claim without reading.
+    let first = PaymentRecord::claimed(uuid::Uuid::now_v7().simple().to_string(), 1, OffsetDateTime::now_utc());
+    match payments.create(key, &first).await {
+        Ok(revision) => return Ok(Claim::Held(Versioned { value: first, revision })),
+        Err(BridgeError::AlreadyExists { .. }) => {}
+        Err(e) => return Err(unavailable(e)),
+    }
     for _ in 0..MAX_CAS_ATTEMPTS {
         let current = payments.get(key).await.map_err(unavailable)?;
         let now = OffsetDateTime::now_utc();
