@@ -176,8 +176,10 @@ async fn ensure_stream(js: &jetstream::Context, replicas: usize) -> Result<strea
     Ok(stream)
 }
 
-/// The longest time between two publishes of the same event by the saga:
-/// a redelivery after ack_wait plus the publisher's own retries.
+/// The longest time between two publishes of the same event that only the
+/// stream's duplicate window can deduplicate: a redelivery after ack_wait
+/// plus the publisher's own retries. (Re-publishes across longer pauses are
+/// skipped because published events are recorded on the order.)
 fn retry_horizon(settings: &Settings) -> Duration {
     settings.ack_wait * 2 + Duration::from_secs(15)
 }

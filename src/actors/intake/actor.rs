@@ -15,6 +15,8 @@ use crate::contracts::{EventKind, OrderEvent};
 use crate::domain::{IdempotencyRecord, Order, OrderId, ValidOrder};
 use crate::metrics::Metrics;
 use crate::telemetry::TraceContext;
+use futures::FutureExt;
+use std::panic::AssertUnwindSafe;
 use tracing::Instrument;
 
 /// Accept a validated order.
@@ -104,22 +106,29 @@ impl Handler<PlaceOrder> for IntakeActor {
         let span = tracing::info_span!(
             "order.place",
             order_id = tracing::field::Empty,
+            trace_id = tracing::field::Empty,
             idempotent = msg.idempotency_key.is_some()
         );
         msg.trace.parent(&span);
-        Box::pin(
-            async move {
-                match msg.idempotency_key {
-                    Some(key) => idempotent::place(&deps, msg.order, &key).await,
-                    None => {
-                        let order = new_order(OrderId::generate(), msg.order, OffsetDateTime::now_utc());
-                        accept(&deps, order.clone()).await?;
-                        Ok(Placement { order_id: order.order_id, created: true })
-                    }
+        let place = async move {
+            match msg.idempotency_key {
+                Some(key) => idempotent::place(&deps, msg.order, &key).await,
+                None => {
+                    let order = new_order(OrderId::generate(), msg.order, OffsetDateTime::now_utc());
+                    accept(&deps, order.clone()).await?;
+                    Ok(Placement { order_id: order.order_id, created: true })
                 }
             }
-            .instrument(span),
-        )
+        };
+        // A panic here answers 500 instead of closing the intake mailbox.
+        let contained = AssertUnwindSafe(place.instrument(span)).catch_unwind().map(|result| {
+            result.unwrap_or_else(|panic| {
+                let message = crate::actors::supervision::panic_message(&*panic);
+                tracing::error!(panic = %message, "panic contained while placing an order");
+                Err(IntakeError::Internal(format!("panic: {message}")))
+            })
+        });
+        Box::pin(contained)
     }
 }
 

@@ -13,6 +13,8 @@
 //! third of ack_wait so a slow but healthy order is not redelivered.
 
 use actix::{Actor, Addr, Arbiter, AsyncContext, Context, Handler, Recipient, WrapFuture};
+use futures::FutureExt;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -53,8 +55,15 @@ impl Handler<DeliveryHandler> for WorkerActor {
         let (deps, settings, index) = (self.deps.clone(), self.settings.clone(), self.index);
         settings.stats.started(index);
         let stats = settings.stats.clone();
+        let metrics = deps.metrics.clone();
         let work = async move {
-            settle(deps, settings, msg.delivery).await;
+            // A panic while settling one delivery must not take the worker
+            // (and its mailbox) down: contain it; JetStream redelivers.
+            if let Err(panic) = AssertUnwindSafe(settle(deps, settings, msg.delivery)).catch_unwind().await {
+                let message = crate::actors::supervision::panic_message(&*panic);
+                tracing::error!(worker = index, panic = %message, "panic contained while settling a delivery");
+                metrics.panicked("worker");
+            }
             stats.finished(index);
         };
         ctx.spawn(work.into_actor(self));
