@@ -39,7 +39,8 @@ pub fn init(settings: &Settings) -> Result<Telemetry, TelemetryError> {
         LogFormat::Json => tracing_subscriber::fmt::layer().json().with_current_span(true).boxed(),
         LogFormat::Text => tracing_subscriber::fmt::layer().boxed(),
     };
-    let provider = settings.otel_endpoint.as_ref().map(|_| build_provider(&settings.otel_service_name)).transpose()?;
+    let provider =
+        settings.otel_endpoint.as_ref().map(|e| build_provider(e, &settings.otel_service_name)).transpose()?;
     let otel: Option<BoxedLayer> = provider.as_ref().map(|p| {
         let tracer = p.tracer("order-service");
         tracing_opentelemetry::layer().with_tracer(tracer).boxed()
@@ -57,16 +58,28 @@ pub fn init(settings: &Settings) -> Result<Telemetry, TelemetryError> {
     Ok(Telemetry { provider })
 }
 
-fn build_provider(service_name: &str) -> Result<SdkTracerProvider, TelemetryError> {
+/// `endpoint` is the configured base URL. When it came from the environment
+/// the exporter reads `OTEL_EXPORTER_OTLP_*` itself (standard semantics);
+/// when it came only from the config file it is passed explicitly.
+fn build_provider(endpoint: &str, service_name: &str) -> Result<SdkTracerProvider, TelemetryError> {
     let protocol = std::env::var("OTEL_EXPORTER_OTLP_PROTOCOL").unwrap_or_else(|_| "grpc".into());
+    let from_env = std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT").is_some();
     let exporter = match protocol.as_str() {
-        "grpc" => SpanExporter::builder().with_tonic().build(),
+        "grpc" if from_env => SpanExporter::builder().with_tonic().build(),
+        "grpc" => SpanExporter::builder().with_tonic().with_endpoint(endpoint).build(),
         // The blocking HTTP client must not be created on an async runtime
         // thread: build it on a plain thread.
         "http/protobuf" => {
-            std::thread::spawn(|| SpanExporter::builder().with_http().with_protocol(Protocol::HttpBinary).build())
-                .join()
-                .map_err(|_| TelemetryError::Exporter("exporter thread panicked".into()))?
+            let traces_url = format!("{}/v1/traces", endpoint.trim_end_matches('/'));
+            std::thread::spawn(move || {
+                let builder = SpanExporter::builder().with_http().with_protocol(Protocol::HttpBinary);
+                match from_env {
+                    true => builder.build(),
+                    false => builder.with_endpoint(traces_url).build(),
+                }
+            })
+            .join()
+            .map_err(|_| TelemetryError::Exporter("exporter thread panicked".into()))?
         }
         other => {
             return Err(TelemetryError::Exporter(format!(
