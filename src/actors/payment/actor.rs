@@ -139,12 +139,6 @@ impl Handler<supervision::InjectPanic> for PaymentActor {
     type Result = ResponseActFuture<Self, Result<(), String>>;
 
     fn handle(&mut self, msg: supervision::InjectPanic, _ctx: &mut Context<Self>) -> Self::Result {
-        let injected = async move {
-            if !msg.reason.is_empty() {
-                panic!("injected fault: {}", msg.reason);
-            }
-            Ok(())
-        };
-        supervision::contain(self.child.clone(), injected, Err)
+        supervision::inject_panic(self.child.clone(), msg)
     }
 }

@@ -53,3 +53,17 @@ pub fn panic_message(panic: &(dyn Any + Send)) -> String {
 pub struct InjectPanic {
     pub reason: String,
 }
+
+/// The reply to [`InjectPanic`]: panics inside a contained future.
+pub fn inject_panic<A>(child: Arc<SupervisedChild>, msg: InjectPanic) -> ResponseActFuture<A, Result<(), String>>
+where
+    A: Actor<Context = Context<A>>,
+{
+    let injected = async move {
+        if !msg.reason.is_empty() {
+            panic!("injected fault: {}", msg.reason);
+        }
+        Ok(())
+    };
+    contain(child, injected, Err)
+}
