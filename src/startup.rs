@@ -237,6 +237,10 @@ fn readiness(nats: &Nats, services: &Services, consumer: Addr<JetStreamConsumer>
     Readiness::new()
         .with_check("nats", nats.connection_probe())
         .with_check("consumer", move || consumer.connected())
+        .with_check("streams", {
+            let present = nats.watch_topology();
+            move || present.load(std::sync::atomic::Ordering::SeqCst)
+        })
         .with_check("inventory", move || inventory.connected())
         .with_check("payment", move || payment.connected())
         .with_check("supervision", move || tree.is_healthy())

@@ -21,6 +21,7 @@ const IDEMPOTENCY_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 const EVENT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 /// How long dead letters are kept for inspection and replay.
 const DEAD_LETTER_RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
+const TOPOLOGY_CHECK: Duration = Duration::from_secs(5);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Handles to everything the service uses in NATS.
@@ -58,6 +59,27 @@ impl Nats {
         Ok(Some(StoredEvent { subject: message.subject.to_string(), published_at: published_at.unwrap_or_default() }))
     }
 
+    /// Checks every few seconds that the stream and buckets still exist;
+    /// the returned flag feeds the readiness probe.
+    pub fn watch_topology(&self) -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let flag = std::sync::Arc::new(AtomicBool::new(true));
+        let (js, out) = (self.js.clone(), flag.clone());
+        actix::spawn(async move {
+            loop {
+                tokio::time::sleep(TOPOLOGY_CHECK).await;
+                let ok = topology_present(&js).await;
+                if out.swap(ok, Ordering::SeqCst) != ok {
+                    match ok {
+                        true => tracing::info!("stream and buckets present again"),
+                        false => tracing::error!("stream ORDERS or a KV bucket is missing or unreachable"),
+                    }
+                }
+            }
+        });
+        flag
+    }
+
     /// Flushes pending publishes to the server (used at shutdown).
     pub async fn flush(&self) -> Result<(), BridgeError> {
         self.client.flush().await.map_err(|e| BridgeError::Unavailable(e.to_string()))
@@ -69,6 +91,20 @@ impl Nats {
 pub struct StoredEvent {
     pub subject: String,
     pub published_at: String,
+}
+
+async fn topology_present(js: &jetstream::Context) -> bool {
+    if js.get_stream(subjects::STREAM).await.is_err() {
+        return false;
+    }
+    for bucket in
+        [subjects::ORDERS_BUCKET, subjects::INVENTORY_BUCKET, subjects::IDEMPOTENCY_BUCKET, subjects::PAYMENTS_BUCKET]
+    {
+        if js.get_key_value(bucket).await.is_err() {
+            return false;
+        }
+    }
+    true
 }
 
 /// Connects and ensures the stream, buckets and saga consumer exist.

@@ -72,6 +72,8 @@ pub(crate) struct RunFigures {
     pub(crate) outcomes: Outcomes,
     pub(crate) expected: Outcomes,
     pub(crate) errors: BTreeMap<String, u64>,
+    /// Ceiling only: saga attempts nak'd after a transient failure and redone.
+    pub(crate) retried: BTreeMap<String, u64>,
     pub(crate) service: Option<ProcFigures>,
     pub(crate) nats: Option<ProcFigures>,
     pub(crate) loadgen: Option<ProcFigures>,
@@ -138,10 +140,13 @@ fn med_proc(all: Vec<&ProcFigures>) -> Option<ProcFigures> {
 /// Median of each figure over the runs; counts and errors are summed.
 fn median(runs: &[RunFigures]) -> RunFigures {
     let pick = |f: fn(&RunFigures) -> f64| med(runs.iter().map(f).collect());
-    let mut errors = BTreeMap::new();
-    for (kind, n) in runs.iter().flat_map(|r| r.errors.iter()) {
-        *errors.entry(kind.clone()).or_insert(0) += n;
-    }
+    let total = |f: fn(&RunFigures) -> &BTreeMap<String, u64>| {
+        let mut sum = BTreeMap::new();
+        for (kind, n) in runs.iter().flat_map(|r| f(r).iter()) {
+            *sum.entry(kind.clone()).or_insert(0) += n;
+        }
+        sum
+    };
     let sum = |f: fn(&RunFigures) -> u64| runs.iter().map(f).sum::<u64>();
     let outcomes = |f: fn(&RunFigures) -> Outcomes| Outcomes {
         completed: runs.iter().map(|r| f(r).completed).sum(),
@@ -160,7 +165,8 @@ fn median(runs: &[RunFigures]) -> RunFigures {
         unfinished: sum(|r| r.unfinished),
         outcomes: outcomes(|r| r.outcomes),
         expected: outcomes(|r| r.expected),
-        errors,
+        errors: total(|r| &r.errors),
+        retried: total(|r| &r.retried),
         service: med_proc(runs.iter().filter_map(|r| r.service.as_ref()).collect()),
         nats: med_proc(runs.iter().filter_map(|r| r.nats.as_ref()).collect()),
         loadgen: med_proc(runs.iter().filter_map(|r| r.loadgen.as_ref()).collect()),

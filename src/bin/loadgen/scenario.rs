@@ -113,6 +113,7 @@ pub(crate) async fn drive(
         outcomes: t.outcomes,
         expected: rec.expected(),
         errors: rec.errors(),
+        retried: Default::default(),
         service,
         nats,
         loadgen,

@@ -5,7 +5,8 @@
 //!
 //! 1. KV create `idempotency/<sha256(key)>` (claim, PENDING)
 //! 2. publish `ORDER.created` and await its ack
-//! 3. KV create `orders/<id>` (the PENDING order, with the event's sequence)
+//! 3. KV create `orders/<id>` (the PENDING order, with the event's sequence;
+//!    "already exists" is fine: the saga got there first)
 //! 4. KV update `idempotency/<key>` at the claim's revision (ACCEPTED)
 
 use order_service::contracts::{EventKind, OrderEvent};
@@ -51,7 +52,11 @@ pub(crate) async fn place(handles: &Handles, tally: &SharedTally, planned: &Plan
     let sequence = store::publish(handles, &OrderEvent::created(&order)).await?;
     tally::lock(tally).created(order.order_id.as_str(), tally::now_ns());
     order.record_event(EventKind::Created.name(), sequence);
-    store::create(&handles.orders, order.order_id.as_str(), &order).await?;
+    // As the service: the saga may have created the record from the event first.
+    match store::create(&handles.orders, order.order_id.as_str(), &order).await {
+        Ok(_) | Err(store::WriteError::Conflict) => {}
+        Err(e) => return Err(e.into()),
+    }
     claim.state = IdempotencyState::Accepted;
     store::update(&handles.idempotency, &kv_key, &claim, revision).await?;
     Ok(())

@@ -67,24 +67,46 @@ pub(crate) async fn run(args: &Args, nats_url: &str, mix: Arc<Mix>, watched: Wat
     let mut figures = scenario::drive(args, mix, placer, tally, Load::Closed, watched).await;
     consumer.abort();
     setup::remove(&handles).await;
-    for (kind, n) in errors.take() {
+    let [failed, retried] = errors.take();
+    for (kind, n) in failed {
         *figures.errors.entry(kind).or_insert(0) += n;
     }
+    figures.retried = retried;
     Ok(figures)
 }
 
-/// Saga errors by kind (the part of the message before the first ':').
+/// Problems by kind (the message up to the first ':' or " on <key>").
 #[derive(Debug, Default)]
-struct ErrorSink(std::sync::Mutex<std::collections::BTreeMap<String, u64>>);
+struct ErrorSink {
+    /// Failures loadgen must report.
+    errors: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
+    /// Saga attempts that failed transiently and were nak'd for redelivery
+    /// (the service retries these internally too, invisibly to loadgen).
+    retried: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
+}
+
+fn kind_of(message: &str) -> String {
+    let head = message.split(':').next().unwrap_or(message);
+    let head = head.split(" on ").next().unwrap_or(head);
+    format!("ceiling_{}", head.trim().replace(' ', "_"))
+}
+
+fn bump(map: &std::sync::Mutex<std::collections::BTreeMap<String, u64>>, message: &str) {
+    *map.lock().unwrap_or_else(|p| p.into_inner()).entry(kind_of(message)).or_insert(0) += 1;
+}
 
 impl ErrorSink {
     fn add(&self, error: &str) {
-        let kind = error.split(':').next().unwrap_or(error).trim().replace(' ', "_");
-        *self.0.lock().unwrap_or_else(|p| p.into_inner()).entry(format!("ceiling_{kind}")).or_insert(0) += 1;
+        bump(&self.errors, error);
     }
 
-    fn take(&self) -> std::collections::BTreeMap<String, u64> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    fn retry(&self, error: &str) {
+        bump(&self.retried, error);
+    }
+
+    fn take(&self) -> [std::collections::BTreeMap<String, u64>; 2] {
+        let take = |m: &std::sync::Mutex<_>| std::mem::take(&mut *m.lock().unwrap_or_else(|p| p.into_inner()));
+        [take(&self.errors), take(&self.retried)]
     }
 }
 
@@ -140,7 +162,7 @@ async fn settle(
             let _ = message.ack_with(AckKind::Ack).await;
         }
         Err(e) => {
-            errors.add(&e);
+            errors.retry(&e);
             let _ = message.ack_with(AckKind::Nak(Some(NAK_DELAY))).await;
         }
     }

@@ -26,10 +26,7 @@ const MAX_CAS_ATTEMPTS: usize = 64;
 /// Runs `order` (as carried by `ORDER.created`) to a terminal status.
 pub(crate) async fn run(h: &Handles, order: Order, payment_latency: Duration) -> Result<Order, String> {
     let key = order.order_id.to_string();
-    let (mut order, mut revision) = match store::get::<Order>(&h.orders, &key).await? {
-        Some(found) => found,
-        None => (order.clone(), store::create(&h.orders, &key, &order).await?),
-    };
+    let (mut order, mut revision) = load_or_create(h, &key, order).await?;
     loop {
         if !order.events_published {
             for event in events_for(&order) {
@@ -53,6 +50,18 @@ pub(crate) async fn run(h: &Handles, order: Order, payment_latency: Duration) ->
         };
         order.advance(outcome, OffsetDateTime::now_utc()).map_err(|e| e.to_string())?;
         revision = store::update(&h.orders, &key, &order, revision).await?;
+    }
+}
+
+/// The order record, created from the event if intake has not written it yet.
+async fn load_or_create(h: &Handles, key: &str, order: Order) -> Result<(Order, u64), String> {
+    if let Some(found) = store::get::<Order>(&h.orders, key).await? {
+        return Ok(found);
+    }
+    match store::create(&h.orders, key, &order).await {
+        Ok(revision) => Ok((order, revision)),
+        Err(WriteError::Conflict) => store::get(&h.orders, key).await?.ok_or_else(|| format!("order {key} vanished")),
+        Err(e) => Err(e.into()),
     }
 }
 
