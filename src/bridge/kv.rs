@@ -4,6 +4,7 @@
 //! not exist (`create`): KV revisions, not in-memory locks, fence concurrent
 //! writers across tasks and replicas.
 
+use async_nats::jetstream::ErrorCode;
 use async_nats::jetstream::kv::{self, CreateErrorKind, EntryErrorKind, PutErrorKind, UpdateErrorKind};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -11,6 +12,23 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use super::BridgeError;
+
+/// Whether a write failed because another write got there first. On a
+/// clustered stream two racing writes at the same revision get error 10164
+/// ("wrong last sequence", raced), which async-nats 0.51 reports as `Other`
+/// rather than as a revision conflict; 10071 is the plain stale case.
+fn lost_race(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(e) = next {
+        if let Some(js) = e.downcast_ref::<async_nats::jetstream::Error>() {
+            let code = js.error_code();
+            return code == ErrorCode::STREAM_WRONG_LAST_SEQUENCE
+                || code == ErrorCode::STREAM_WRONG_LAST_SEQUENCE_CONSTANT;
+        }
+        next = e.source();
+    }
+    false
+}
 
 /// A record with the KV revision it was read at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +80,7 @@ impl<T: Serialize + DeserializeOwned> JsonKv<T> {
         let bytes = self.encode(key, value)?;
         self.store.create(key, bytes).await.map_err(|e| match e.kind() {
             CreateErrorKind::AlreadyExists => BridgeError::AlreadyExists { key: key.to_string() },
+            _ if lost_race(&e) => BridgeError::AlreadyExists { key: key.to_string() },
             CreateErrorKind::InvalidKey => BridgeError::Rejected(format!("invalid key {key}")),
             _ => BridgeError::Unavailable(e.to_string()),
         })
@@ -72,6 +91,7 @@ impl<T: Serialize + DeserializeOwned> JsonKv<T> {
         let bytes = self.encode(key, value)?;
         self.store.update(key, bytes, revision).await.map_err(|e| match e.kind() {
             UpdateErrorKind::WrongLastRevision => BridgeError::Conflict { key: key.to_string() },
+            _ if lost_race(&e) => BridgeError::Conflict { key: key.to_string() },
             UpdateErrorKind::InvalidKey => BridgeError::Rejected(format!("invalid key {key}")),
             _ => BridgeError::Unavailable(e.to_string()),
         })

@@ -7,6 +7,7 @@
 
 use async_nats::jetstream::{self, consumer, kv, stream};
 use async_nats::{ConnectOptions, Event};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::{BridgeError, JsonKv, subjects};
@@ -110,17 +111,21 @@ async fn topology_present(js: &jetstream::Context) -> bool {
 /// Connects and ensures the stream, buckets and saga consumer exist.
 pub async fn connect(settings: &Settings) -> Result<Nats, BridgeError> {
     let urls = settings.nats_urls();
-    let options = with_auth(connect_options(), &settings.nats_auth).await?;
-    let client = tokio::time::timeout(settings.nats_connect_timeout, options.connect(urls.join(",")))
+    let shown = urls.join(",");
+    let last_error = Arc::new(Mutex::new(None));
+    let options = with_auth(connect_options(last_error.clone()), &settings.nats_auth).await?;
+    // retry_on_initial_connect: `connect` returns at once and the client
+    // keeps trying in the background, so wait for the state ourselves.
+    let client = options
+        .connect(urls)
         .await
-        .map_err(|_| {
-            BridgeError::Unavailable(format!(
-                "no NATS server answered at {} within {:?}",
-                urls.join(","),
-                settings.nats_connect_timeout
-            ))
-        })?
-        .map_err(|e| BridgeError::Unavailable(format!("cannot connect to NATS at {}: {e}", urls.join(","))))?;
+        .map_err(|e| BridgeError::Unavailable(format!("cannot connect to NATS at {shown}: {e}")))?;
+    if !connected_within(&client, settings.nats_connect_timeout).await {
+        let why = last_error.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let why = why.unwrap_or_else(|| "no server answered".into());
+        let timeout = settings.nats_connect_timeout;
+        return Err(BridgeError::Unavailable(format!("cannot connect to NATS at {shown} within {timeout:?}: {why}")));
+    }
     let mut js = jetstream::new(client.clone());
     js.set_timeout(REQUEST_TIMEOUT);
     let replicas = settings.nats_replicas;
@@ -177,7 +182,19 @@ async fn with_auth(mut options: ConnectOptions, auth: &NatsAuth) -> Result<Conne
     Ok(options.require_tls(auth.tls_required || auth.tls_ca.is_some()))
 }
 
-fn connect_options() -> ConnectOptions {
+/// Polls the client's state until it is connected or `timeout` passes.
+async fn connected_within(client: &async_nats::Client, timeout: Duration) -> bool {
+    let deadline = std::time::Instant::now() + timeout;
+    while client.connection_state() != async_nats::connection::State::Connected {
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    true
+}
+
+fn connect_options(last_error: Arc<Mutex<Option<String>>>) -> ConnectOptions {
     ConnectOptions::new()
         .name("order-service")
         .retry_on_initial_connect()
@@ -188,11 +205,20 @@ fn connect_options() -> ConnectOptions {
             let millis = 100u64.saturating_mul(1 << attempts.min(6));
             Duration::from_millis(millis.min(5_000))
         })
-        .event_callback(|event| async move {
-            match event {
-                Event::Connected => tracing::info!("nats connected"),
-                Event::Disconnected => tracing::warn!("nats disconnected; reconnecting"),
-                other => tracing::warn!(event = %other, "nats event"),
+        .event_callback(move |event| {
+            // Remembered for the start-up error (e.g. "authorization violation").
+            if let Event::ClientError(e) = &event {
+                *last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
+            }
+            if let Event::ServerError(e) = &event {
+                *last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
+            }
+            async move {
+                match event {
+                    Event::Connected => tracing::info!("nats connected"),
+                    Event::Disconnected => tracing::warn!("nats disconnected; reconnecting"),
+                    other => tracing::warn!(event = %other, "nats event"),
+                }
             }
         })
 }

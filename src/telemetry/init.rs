@@ -34,9 +34,11 @@ type BoxedLayer = Box<dyn Layer<Registry> + Send + Sync>;
 /// Installs the global subscriber. Call once, inside the actix system (the
 /// gRPC exporter's channel task runs on the current runtime).
 pub fn init(settings: &Settings) -> Result<Telemetry, TelemetryError> {
+    // The OTLP HTTP client needs a rustls provider before it is built.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let fmt: BoxedLayer = match settings.log_format {
-        LogFormat::Json => tracing_subscriber::fmt::layer().json().with_current_span(true).boxed(),
+        LogFormat::Json => tracing_subscriber::fmt::layer().json().with_current_span(true).with_span_list(true).boxed(),
         LogFormat::Text => tracing_subscriber::fmt::layer().boxed(),
     };
     let provider =

@@ -4,22 +4,32 @@
 //! port with a temporary store, then the service: in process through
 //! `Application` (most tests) or as the real `order-service` binary (restart
 //! tests). Support code lives in `helpers`, `nats`, `events`,
-//! `payment_fake` and `service_process`; every other module is a group of
-//! contract tests.
+//! `payment_fake`, `service_process`, `otlp` (a trace collector) and
+//! `browser` (headless Chromium over the DevTools protocol); every other
+//! module is a group of contract tests.
 
+mod browser;
 mod events;
 mod helpers;
 mod nats;
+mod otlp;
 mod payment_fake;
 mod service_process;
 
+mod chaos;
+
 mod conservation;
+mod dashboard_browser;
+mod drain;
 mod health;
 mod idempotency;
 mod inventory;
+mod loadgen_smoke;
+mod nats_security;
 mod orders;
 mod outage;
 mod payment;
 mod restart;
 mod shutdown;
+mod tracing_otlp;
 mod validation;

@@ -1,11 +1,12 @@
 //! `ServiceProcess`: the real `order-service` binary, configured only through
-//! environment variables, for tests that crash it (SIGKILL) and start it again.
+//! environment variables, for tests that crash it (SIGKILL) and start it
+//! again, stop it with SIGTERM, or need its process-wide telemetry.
 //!
 //! stdout and stderr go to a temp file that is printed when a test fails
 //! (a panic while the process handle is alive) or the process dies at start.
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::helpers::http_client;
@@ -72,6 +73,24 @@ impl ServiceProcess {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+
+    /// SIGTERM (a graceful drain), then waits up to `timeout` for the exit.
+    /// `None` if it was still running then; it is killed anyway.
+    pub(crate) async fn terminate(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let child = self.child.as_mut()?;
+        let signalled = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        assert!(signalled.is_ok_and(|s| s.success()), "kill -TERM {} failed", child.id());
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Some(status) = child.try_wait().ok().flatten() {
+                self.child = None;
+                return Some(status);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        self.kill();
+        None
     }
 
     /// Everything the process wrote to stdout and stderr so far.

@@ -102,6 +102,10 @@ impl Handler<PlaceOrder> for IntakeActor {
     type Result = ResponseFuture<Result<Placement, IntakeError>>;
 
     fn handle(&mut self, msg: PlaceOrder, _ctx: &mut Context<Self>) -> Self::Result {
+        // Fail fast (503 in milliseconds) instead of waiting for KV timeouts.
+        if !self.nats.is_connected() {
+            return Box::pin(futures::future::ready(Err(IntakeError::Unavailable("NATS is not connected".into()))));
+        }
         let deps = self.deps.clone();
         let span = tracing::info_span!(
             "order.place",

@@ -38,7 +38,8 @@ impl InventoryActor {
 
 /// A span for one message, parented on the sender's trace context.
 fn traced(name: &'static str, order_id: &str, trace: &TraceContext) -> tracing::Span {
-    let span = tracing::info_span!("inventory", otel.name = name, order_id);
+    let span =
+        tracing::info_span!("inventory", otel.name = name, order_id, trace_id = trace.trace_id().unwrap_or_default());
     trace.parent(&span);
     span
 }

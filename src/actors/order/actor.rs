@@ -47,7 +47,8 @@ impl Handler<RunSaga> for OrderActor {
     fn handle(&mut self, msg: RunSaga, _ctx: &mut Context<Self>) -> Self::Result {
         let deps = self.deps.clone();
         let metrics = deps.metrics.clone();
-        let span = tracing::info_span!("order.saga", order_id = %msg.order.order_id);
+        let trace_id = msg.trace.trace_id().unwrap_or_default().to_string();
+        let span = tracing::info_span!("order.saga", order_id = %msg.order.order_id, trace_id);
         msg.trace.parent(&span);
         let run = async move { saga::run(&deps, msg.order, msg.delivered).await }.instrument(span);
         let guarded = AssertUnwindSafe(run).catch_unwind().into_actor(self);

@@ -127,7 +127,12 @@ impl Handler<CapturePayment> for PaymentActor {
     type Result = ResponseActFuture<Self, Result<PaymentOutcome, PaymentError>>;
 
     fn handle(&mut self, msg: CapturePayment, _ctx: &mut Context<Self>) -> Self::Result {
-        let span = tracing::info_span!("payment.capture", order_id = %msg.request.order_id, amount_minor = msg.request.amount_minor);
+        let span = tracing::info_span!(
+            "payment.capture",
+            order_id = %msg.request.order_id,
+            trace_id = msg.trace.trace_id().unwrap_or_default(),
+            amount_minor = msg.request.amount_minor
+        );
         msg.trace.parent(&span);
         let fut = capture(self.gateway.clone(), self.payments.clone(), self.lease, self.metrics.clone(), msg.request)
             .instrument(span);

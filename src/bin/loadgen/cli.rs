@@ -82,8 +82,9 @@ pub(crate) struct Args {
     /// Seconds to wait after the load for every accepted order to finish.
     #[arg(long, default_value_t = 60.0)]
     pub(crate) drain_timeout: f64,
-    /// In-stock SKUs (stock set very high before the run).
-    #[arg(long, default_value_t = 50)]
+    /// In-stock SKUs (stock set very high before the run). Fewer SKUs = more
+    /// compare-and-set contention on each stock record.
+    #[arg(long, default_value_t = 1000)]
     pub(crate) skus: usize,
     /// Share of orders with one line on a SKU with 0 stock (→ FAILED OUT_OF_STOCK).
     #[arg(long, default_value_t = 0.05)]

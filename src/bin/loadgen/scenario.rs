@@ -66,11 +66,18 @@ pub(crate) async fn drive(
     let rec = Arc::new(Recorder::new(window_start, until));
     let opener = {
         let tally = tally.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep_until(window_start.into()).await;
+        let open = move || {
             tally::lock(&tally).open_window(length);
             Windows::start(watched)
-        })
+        };
+        match args.warmup().is_zero() {
+            // Open before the first order, or it might be missed.
+            true => tokio::spawn(std::future::ready(open())),
+            false => tokio::spawn(async move {
+                tokio::time::sleep_until(window_start.into()).await;
+                open()
+            }),
+        }
     };
     match load {
         Load::Closed => {

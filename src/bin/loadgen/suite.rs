@@ -70,6 +70,8 @@ struct Document<'a> {
     mode: String,
     nats_sync: String,
     arguments: Vec<String>,
+    /// /proc/loadavg when the run started and ended: other work on the machine.
+    load_average: [String; 2],
     results: &'a [ScenarioResult],
     ratio_service_to_ceiling: Option<f64>,
     memory: Option<&'a MemoryFigures>,
@@ -103,6 +105,7 @@ fn machine() -> Machine {
 
 /// Runs everything `args` asks for; returns the problems found.
 pub(crate) async fn run(args: Args) -> anyhow::Result<Vec<String>> {
+    let load_at_start = load_average();
     let mut env = Env::set_up(&args).await?;
     let mix = Arc::new(Mix::new(&args));
     let mut results = Vec::new();
@@ -142,6 +145,7 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<Vec<String>> {
             mode: format!("{:?}", args.mode).to_lowercase(),
             nats_sync: format!("{:?}", args.nats_sync).to_lowercase(),
             arguments: std::env::args().skip(1).collect(),
+            load_average: [load_at_start, load_average()],
             results: &results,
             ratio_service_to_ceiling: ratio,
             memory: memory_figures.as_ref(),
@@ -151,6 +155,10 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<Vec<String>> {
         std::fs::write(path, json).with_context(|| format!("write {}", path.display()))?;
     }
     Ok(problems)
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim().to_string()
 }
 
 /// Completed orders/s of the service's closed loop over the ceiling's.

@@ -50,7 +50,11 @@ impl Placer for CeilingPlacer {
 
 /// One closed-loop run of the ceiling against the NATS server at `nats_url`.
 pub(crate) async fn run(args: &Args, nats_url: &str, mix: Arc<Mix>, watched: Watched) -> anyhow::Result<RunFigures> {
-    let handles = setup::prepare(nats_url).await?;
+    setup::prepare(nats_url).await?;
+    // Intake and sagas on separate connections (a real deployment could split
+    // them too); the service uses one.
+    let handles = setup::attach(nats_url, "loadgen-ceiling-intake").await?;
+    let saga_handles = setup::attach(nats_url, "loadgen-ceiling-saga").await?;
     for (sku, available) in mix.stock_levels() {
         let record = StockRecord { available, ..StockRecord::default() };
         store::create(&handles.inventory, &sku, &record)
@@ -62,7 +66,7 @@ pub(crate) async fn run(args: &Args, nats_url: &str, mix: Arc<Mix>, watched: Wat
     let tally = tally::shared();
     let errors = Arc::new(ErrorSink::default());
     let latency = Duration::from_millis(args.payment_latency_ms);
-    let consumer = tokio::spawn(consume(handles.clone(), tally.clone(), errors.clone(), args.pool_capacity(), latency));
+    let consumer = tokio::spawn(consume(saga_handles, tally.clone(), errors.clone(), args.pool_capacity(), latency));
     let placer = Arc::new(CeilingPlacer { handles: handles.clone(), tally: tally.clone() });
     let mut figures = scenario::drive(args, mix, placer, tally, Load::Closed, watched).await;
     consumer.abort();

@@ -36,16 +36,21 @@ pub(crate) struct Handles {
     pub(crate) consumer: consumer::PullConsumer,
 }
 
-/// Connects and (re)creates the stream, buckets and consumer, empty.
-pub(crate) async fn prepare(nats_url: &str) -> anyhow::Result<Handles> {
+async fn connect(nats_url: &str, name: &str) -> anyhow::Result<jetstream::Context> {
     let client = async_nats::ConnectOptions::new()
-        .name("loadgen-ceiling")
+        .name(name)
         .request_timeout(Some(REQUEST_TIMEOUT))
         .connect(nats_url)
         .await
         .with_context(|| format!("connect to NATS at {nats_url}"))?;
     let mut js = jetstream::new(client);
     js.set_timeout(REQUEST_TIMEOUT);
+    Ok(js)
+}
+
+/// (Re)creates the stream, buckets and consumer, empty.
+pub(crate) async fn prepare(nats_url: &str) -> anyhow::Result<()> {
+    let js = connect(nats_url, "loadgen-ceiling-setup").await?;
     let _ = js.delete_stream(STREAM).await;
     for bucket in BUCKETS {
         let _ = js.delete_key_value(bucket).await;
@@ -62,7 +67,7 @@ pub(crate) async fn prepare(nats_url: &str) -> anyhow::Result<Handles> {
         })
         .await
         .context("create stream CEILING_ORDERS")?;
-    let consumer = stream
+    stream
         .create_consumer(consumer::pull::Config {
             durable_name: Some(CONSUMER.into()),
             filter_subjects: vec![subject("created"), subject("replayed")],
@@ -75,11 +80,27 @@ pub(crate) async fn prepare(nats_url: &str) -> anyhow::Result<Handles> {
         .await
         .context("create consumer ceiling-saga")?;
     let [orders, inventory, idempotency, payments] = BUCKETS;
+    bucket(&js, orders, Duration::ZERO).await?;
+    bucket(&js, inventory, Duration::ZERO).await?;
+    bucket(&js, idempotency, RETENTION).await?;
+    bucket(&js, payments, Duration::ZERO).await?;
+    Ok(())
+}
+
+/// Handles on a connection of their own (named `name`).
+pub(crate) async fn attach(nats_url: &str, name: &str) -> anyhow::Result<Handles> {
+    let js = connect(nats_url, name).await?;
+    let store = |bucket: &'static str| {
+        let js = js.clone();
+        async move { js.get_key_value(bucket).await.with_context(|| format!("bucket {bucket}")) }
+    };
+    let [orders, inventory, idempotency, payments] = BUCKETS;
+    let consumer = js.get_consumer_from_stream(CONSUMER, STREAM).await.context("consumer ceiling-saga")?;
     Ok(Handles {
-        orders: bucket(&js, orders, Duration::ZERO).await?,
-        inventory: bucket(&js, inventory, Duration::ZERO).await?,
-        idempotency: bucket(&js, idempotency, RETENTION).await?,
-        payments: bucket(&js, payments, Duration::ZERO).await?,
+        orders: store(orders).await?,
+        inventory: store(inventory).await?,
+        idempotency: store(idempotency).await?,
+        payments: store(payments).await?,
         consumer,
         js,
     })

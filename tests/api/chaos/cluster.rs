@@ -1,0 +1,54 @@
+//! Scenario 3: a 3-node nats-server cluster on 127.0.0.1 with every stream
+//! and bucket at 3 replicas (`NATS_REPLICAS=3`, `NATS_URL` naming all three
+//! nodes). While orders flow, the node leading the `ORDERS` stream is
+//! SIGKILLed; once a new leader is elected (polled through the JetStream
+//! API) the node comes back, catches up, and then a follower is killed
+//! and stays down: the cluster keeps its quorum throughout.
+
+use std::time::Duration;
+
+use super::harness::{Scenario, World, bounded, service_env, stock_up};
+use super::invariants::Expectations;
+use super::load::{Load, LoadPlan};
+use super::nats_node::NatsCluster;
+use super::observe::Api;
+use super::provider::ScriptedProvider;
+use super::service::ChaosService;
+
+#[actix_web::test]
+async fn every_accepted_order_ends_once_when_nats_cluster_nodes_and_the_stream_leader_die() {
+    bounded("cluster", run()).await;
+}
+
+async fn run() {
+    let mut scenario = Scenario::new("cluster");
+    let mut nats = NatsCluster::three().await;
+    let provider = ScriptedProvider::start();
+    let mut env = service_env(&nats.urls(), &provider.url());
+    env.push(("NATS_REPLICAS", "3".to_string()));
+    let service = ChaosService::start("order-service", &env).await;
+    let api = Api::new(vec![service.address.clone()]);
+    stock_up(&api).await;
+    let plan = LoadPlan::steady(Duration::from_secs(12));
+    let load = Load::start("cluster", vec![service.address.clone()], plan);
+    load.wait_accepted(5, Duration::from_secs(10)).await;
+
+    let leader = nats.wait_stream_healthy("ORDERS", None).await;
+    nats.node(&leader).kill();
+    scenario.fault(&format!("SIGKILL {leader}, the ORDERS stream leader"));
+    let successor = nats.wait_stream_healthy("ORDERS", Some(&leader)).await;
+    scenario.note(&format!("ORDERS leader is now {successor}"));
+    nats.restart(&leader).await;
+    nats.wait_stream_healthy("ORDERS", None).await;
+    scenario.note(&format!("{leader} is back and current"));
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let current = nats.wait_stream_healthy("ORDERS", None).await;
+    let follower = nats.nodes.iter().map(|n| n.name.clone()).find(|n| *n != current).expect("a follower");
+    nats.node(&follower).kill();
+    scenario.fault(&format!("SIGKILL {follower}, an ORDERS follower (stays down)"));
+    let report = load.finish().await;
+
+    let running: Vec<String> = nats.nodes.iter().filter(|n| n.is_running()).map(|n| n.url()).collect();
+    let world = World { api: &api, nats_urls: running.join(","), provider: &provider, services: vec![&service] };
+    scenario.finish(world, report, Expectations::default()).await;
+}

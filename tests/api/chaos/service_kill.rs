@@ -1,0 +1,58 @@
+//! Scenario 1: the service is SIGKILLed at random moments while orders
+//! flow (three times) and started again on the same port each time. The
+//! clients keep retrying with the same Idempotency-Key; JetStream
+//! redelivers what the dead process held. A slow provider (50 ms) makes
+//! it likely that a kill lands mid-payment: the next attempt must wait for
+//! the dead attempt's claim lease and then charge under the same key.
+
+use std::time::Duration;
+
+use rand::Rng;
+
+use super::harness::{Scenario, World, bounded, service_env, stock_up};
+use super::invariants::Expectations;
+use super::load::{Load, LoadPlan};
+use super::nats_node::NatsCluster;
+use super::observe::Api;
+use super::provider::{FaultPlan, ScriptedProvider};
+use super::service::ChaosService;
+
+const KILLS: usize = 3;
+
+#[actix_web::test]
+async fn every_accepted_order_ends_once_and_is_charged_once_when_the_service_is_killed_at_random() {
+    bounded("service_kill", run()).await;
+}
+
+async fn run() {
+    let mut scenario = Scenario::new("service_kill");
+    let nats = NatsCluster::single().await;
+    let provider = ScriptedProvider::start();
+    // A slow provider keeps payments in flight, so some kills hit one.
+    provider.script(FaultPlan { latency: Duration::from_millis(50), ..FaultPlan::default() });
+    let env = service_env(&nats.urls(), &provider.url());
+    let mut service = ChaosService::start("order-service", &env).await;
+    let api = Api::new(vec![service.address.clone()]);
+    stock_up(&api).await;
+    let plan = LoadPlan::steady(Duration::from_secs(10));
+    let load = Load::start("kill", vec![service.address.clone()], plan);
+    load.wait_accepted(5, Duration::from_secs(10)).await;
+
+    for _ in 0..KILLS {
+        let (wait, down) = {
+            let mut rng = rand::rng();
+            (rng.random_range(500..2_500), rng.random_range(0..500))
+        };
+        tokio::time::sleep(Duration::from_millis(wait)).await;
+        service.kill();
+        scenario.fault(&format!("SIGKILL order-service after {} accepted", load.accepted()));
+        tokio::time::sleep(Duration::from_millis(down)).await;
+        service.restart().await;
+        scenario.note("order-service started again");
+    }
+    let report = load.finish().await;
+
+    let world = World { api: &api, nats_urls: nats.urls(), provider: &provider, services: vec![&service] };
+    scenario.finish(world, report, Expectations::default()).await;
+    assert_eq!(service.starts, KILLS + 1, "the service was restarted after each kill");
+}

@@ -1,0 +1,254 @@
+//! NATS credentials and TLS: the service connects to a nats-server that
+//! demands user/password *and* mutual TLS (a CA, server and client
+//! certificates made by the test with rcgen) and grants only the
+//! least-privilege account of `docker/k8s/nats-auth.conf`; a wrong password
+//! fails start-up with an error naming the problem, within a bound.
+//!
+//! The server here is not `nats::NatsServer` (that one is plain and open):
+//! `SecureNats` writes its own configuration, and is ready once a client
+//! with the right credentials and certificates connects and flushes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use order_service::config::{NatsAuth, Secret, Settings};
+use order_service::startup::Application;
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
+
+use crate::helpers::{ApiClient, WAIT, eventually, order_body, test_settings};
+
+const USER: &str = "order-service";
+const PASSWORD: &str = "s3cret-for-tests";
+/// The documented least-privilege account, included by the test server.
+const AUTH_CONF: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docker/k8s/nats-auth.conf");
+const START_TIMEOUT: Duration = Duration::from_secs(15);
+
+#[actix_web::test]
+async fn service_runs_orders_over_mutual_tls_with_least_privilege_credentials() {
+    let nats = SecureNats::start().await;
+    assert!(plain_connect_is_refused(nats.port).await, "the test server must demand TLS");
+    let settings = Settings { nats_auth: nats.auth(PASSWORD), ..test_settings(&nats.url()) };
+
+    let app = Application::build(settings).await.expect("service connects with TLS and credentials");
+    let api = ApiClient::new(format!("http://127.0.0.1:{}", app.http_port()), &nats.url());
+    let shutdown = app.shutdown_handle();
+    let running = actix_web::rt::spawn(app.run_until_stopped());
+
+    eventually(|| async { (api.get("/ready").await.status().as_u16() == 200).then_some(()) }, WAIT).await;
+    api.stock("SKU-TLS", 3).await;
+    let order_id = api.place_order(&order_body("cust-tls", &[("SKU-TLS", 1, 1999)], "tok_visa")).await;
+    let order = api.wait_terminal(&order_id).await;
+    assert_eq!(order["status"], "COMPLETED", "{order}");
+    api.assert_stock_eventually("SKU-TLS", (2, 0)).await;
+    // Operator reads: consumer info, message gets on ORDERS and DEAD_LETTERS.
+    for path in [format!("/api/orders/{order_id}/timeline"), "/api/overview".into(), "/dlq".into()] {
+        assert_eq!(api.get(&path).await.status().as_u16(), 200, "GET {path}");
+    }
+    let denied: Vec<String> = nats.log().lines().filter(|l| l.contains("Violation")).map(String::from).collect();
+    assert!(denied.is_empty(), "the service needs permissions nats-auth.conf lacks:\n{}", denied.join("\n"));
+
+    shutdown.shutdown().await;
+    let stopped = tokio::time::timeout(WAIT, running).await.expect("service stops after shutdown");
+    stopped.expect("run task").expect("run_until_stopped");
+}
+
+#[actix_web::test]
+async fn wrong_nats_password_fails_start_up_with_an_authorization_error() {
+    let nats = SecureNats::start().await;
+    let settings = Settings {
+        nats_auth: nats.auth("not-the-password"),
+        nats_connect_timeout: Duration::from_secs(2),
+        ..test_settings(&nats.url())
+    };
+
+    let started = Instant::now();
+    let outcome = tokio::time::timeout(WAIT, Application::build(settings)).await;
+    let elapsed = started.elapsed();
+
+    let error = outcome.expect("start-up hung with a wrong password").expect_err("start-up must fail");
+    let message = format!("{error:#}");
+    assert!(message.to_lowercase().contains("authorization"), "error does not name the problem: {message}");
+    assert!(elapsed < Duration::from_secs(10), "failing took {elapsed:?} with NATS_CONNECT_TIMEOUT_SECS=2");
+}
+
+/// A nats-server with JetStream, mutual TLS and the documented account.
+#[derive(Debug)]
+struct SecureNats {
+    child: Child,
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl SecureNats {
+    async fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir for nats-server");
+        write_pki(dir.path());
+        std::fs::copy(AUTH_CONF, dir.path().join("nats-auth.conf")).expect("copy docker/k8s/nats-auth.conf");
+        std::fs::write(dir.path().join("nats.conf"), server_config(dir.path())).expect("write nats.conf");
+        let bin = std::env::var_os("NATS_SERVER_BIN").expect("NATS_SERVER_BIN (make tools installs one)");
+        let child = Command::new(&bin)
+            .arg("-c")
+            .arg(dir.path().join("nats.conf"))
+            .env("ORDER_SERVICE_NATS_PASSWORD", PASSWORD)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start nats-server");
+        let mut server = Self { child, dir, port: 0 };
+        server.port = server.wait_for_port().await;
+        server.wait_until_ready().await;
+        server
+    }
+
+    fn url(&self) -> String {
+        format!("tls://127.0.0.1:{}", self.port)
+    }
+
+    fn path(&self, file: &str) -> PathBuf {
+        self.dir.path().join(file)
+    }
+
+    /// Credentials and client TLS as the service's `NATS_*` variables give them.
+    fn auth(&self, password: &str) -> NatsAuth {
+        NatsAuth {
+            user: Some(USER.into()),
+            password: Some(Secret(password.into())),
+            tls_ca: Some(self.path("ca.pem")),
+            tls_cert: Some(self.path("client.pem")),
+            tls_key: Some(self.path("client-key.pem")),
+            tls_required: true,
+            ..NatsAuth::default()
+        }
+    }
+
+    async fn wait_for_port(&mut self) -> u16 {
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if let Some(port) = read_port(self.dir.path()) {
+                return port;
+            }
+            self.fail_if_exited();
+            assert!(Instant::now() < deadline, "nats-server wrote no ports file\n{}", self.log());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    async fn wait_until_ready(&mut self) {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            let options = async_nats::ConnectOptions::new()
+                .user_and_password(USER.into(), PASSWORD.into())
+                .add_root_certificates(self.path("ca.pem"))
+                .add_client_certificate(self.path("client.pem"), self.path("client-key.pem"))
+                .require_tls(true);
+            if let Ok(client) = options.connect(self.url()).await
+                && client.flush().await.is_ok()
+            {
+                return;
+            }
+            self.fail_if_exited();
+            assert!(Instant::now() < deadline, "nats-server at {} not ready\n{}", self.url(), self.log());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn fail_if_exited(&mut self) {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            panic!("nats-server exited early ({status})\n{}", self.log());
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.path("nats.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for SecureNats {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn server_config(dir: &Path) -> String {
+    let at = |file: &str| dir.join(file).display().to_string();
+    format!(
+        r#"host: 127.0.0.1
+port: -1
+ports_file_dir: "{dir}"
+log_file: "{log}"
+jetstream {{
+    store_dir: "{store}"
+}}
+tls {{
+    cert_file: "{cert}"
+    key_file: "{key}"
+    ca_file: "{ca}"
+    verify: true
+    timeout: 5
+}}
+include ./nats-auth.conf
+"#,
+        dir = dir.display(),
+        log = at("nats.log"),
+        store = at("store"),
+        cert = at("server.pem"),
+        key = at("server-key.pem"),
+        ca = at("ca.pem"),
+    )
+}
+
+/// A CA, a server certificate for 127.0.0.1/localhost and a client
+/// certificate, as PEM files in `dir`.
+fn write_pki(dir: &Path) {
+    let mut params = CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
+    params.distinguished_name.push(DnType::CommonName, "order-service test CA");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    let ca = CertifiedIssuer::self_signed(params, KeyPair::generate().expect("CA key")).expect("CA certificate");
+    write(dir, "ca.pem", &ca.pem());
+    let server_names = vec!["127.0.0.1".to_string(), "localhost".to_string()];
+    write_leaf(dir, "server", &ca, server_names, ExtendedKeyUsagePurpose::ServerAuth);
+    write_leaf(dir, "client", &ca, vec![USER.to_string()], ExtendedKeyUsagePurpose::ClientAuth);
+}
+
+fn write_leaf(dir: &Path, name: &str, ca: &Issuer<'_, KeyPair>, names: Vec<String>, usage: ExtendedKeyUsagePurpose) {
+    let mut params = CertificateParams::new(names).expect("certificate parameters");
+    params.distinguished_name.push(DnType::CommonName, name);
+    params.extended_key_usages = vec![usage];
+    let key = KeyPair::generate().expect("key pair");
+    let cert = params.signed_by(&key, ca).expect("sign certificate");
+    write(dir, &format!("{name}.pem"), &cert.pem());
+    write(dir, &format!("{name}-key.pem"), &key.serialize_pem());
+}
+
+fn write(dir: &Path, file: &str, pem: &str) {
+    std::fs::write(dir.join(file), pem).unwrap_or_else(|e| panic!("write {file}: {e}"));
+}
+
+/// The client port from `<dir>/*.ports` (`{"nats": ["tls://127.0.0.1:PORT"]}`).
+fn read_port(dir: &Path) -> Option<u16> {
+    let path = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "ports"))?;
+    // Possibly caught half-written: unparsable means "not yet".
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    json["nats"][0].as_str()?.rsplit(':').next()?.parse().ok()
+}
+
+/// Whether a client without TLS or credentials is turned away.
+async fn plain_connect_is_refused(port: u16) -> bool {
+    let plain = async_nats::ConnectOptions::new().connection_timeout(Duration::from_secs(2));
+    match plain.connect(format!("nats://127.0.0.1:{port}")).await {
+        Ok(client) => client.flush().await.is_err(),
+        Err(_) => true,
+    }
+}
