@@ -28,4 +28,5 @@ mod nats_restart;
 mod paused_instance;
 mod payment_faults;
 mod poison;
+mod scale_out;
 mod service_kill;

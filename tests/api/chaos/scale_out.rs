@@ -1,0 +1,60 @@
+//! Scale-out (issue 6): three service replicas share the work of one
+//! durable consumer on a 3-node nats-server cluster (R3 stream and
+//! buckets), each replica connected first to a different node. While
+//! orders flow through all replicas, one replica is SIGKILLed for good and
+//! the node leading the `ORDERS` stream is SIGKILLed; the surviving
+//! replicas finish everything without operator action.
+
+use std::time::Duration;
+
+use super::harness::{Scenario, World, bounded, service_env, stock_up};
+use super::invariants::Expectations;
+use super::load::{Load, LoadPlan};
+use super::nats_node::NatsCluster;
+use super::observe::Api;
+use super::provider::ScriptedProvider;
+use super::service::ChaosService;
+
+#[actix_web::test]
+async fn three_replicas_on_a_cluster_lose_no_order_when_a_replica_and_the_stream_leader_die() {
+    bounded("scale-out", run()).await;
+}
+
+/// The cluster's URLs rotated so replica `i` connects to node `i` first.
+fn rotated(urls: &str, i: usize) -> String {
+    let mut all: Vec<&str> = urls.split(',').collect();
+    let n = all.len();
+    all.rotate_left(i % n);
+    all.join(",")
+}
+
+async fn run() {
+    let mut scenario = Scenario::new("scale-out");
+    let mut nats = NatsCluster::three().await;
+    let provider = ScriptedProvider::start();
+    let mut replicas = Vec::new();
+    for i in 0..3 {
+        let mut env = service_env(&rotated(&nats.urls(), i), &provider.url());
+        env.push(("NATS_REPLICAS", "3".to_string()));
+        replicas.push(ChaosService::start(&format!("replica-{i}"), &env).await);
+    }
+    let addresses: Vec<String> = replicas.iter().map(|r| r.address.clone()).collect();
+    let api = Api::new(addresses.clone());
+    stock_up(&api).await;
+    let load = Load::start("scale-out", addresses, LoadPlan::steady(Duration::from_secs(12)));
+    load.wait_accepted(10, Duration::from_secs(10)).await;
+
+    replicas[2].kill();
+    scenario.fault("SIGKILL replica-2 (stays down)");
+    let leader = nats.wait_stream_healthy("ORDERS", None).await;
+    nats.node(&leader).kill();
+    scenario.fault(&format!("SIGKILL {leader}, the ORDERS stream leader (stays down)"));
+    let successor = nats.wait_stream_healthy("ORDERS", Some(&leader)).await;
+    scenario.note(&format!("ORDERS leader is now {successor}"));
+    let report = load.finish().await;
+
+    let running: Vec<String> = nats.nodes.iter().filter(|n| n.is_running()).map(|n| n.url()).collect();
+    let survivors: Vec<&ChaosService> = replicas.iter().filter(|r| r.is_running()).collect();
+    let world = World { api: &api, nats_urls: running.join(","), provider: &provider, services: survivors };
+    scenario.finish(world, report, Expectations::default()).await;
+}
