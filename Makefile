@@ -67,15 +67,16 @@ build:
 	$(CARGO) build --release --locked
 
 # Benchmarks (BENCHMARKS.md): the standard suite with a private nats-server
-# and service, both spawned by loadgen: closed loop (64 connections), open
+# and service, both spawned by loadgen: closed loop (256 connections), open
 # loop at 1000 orders/s, raw-JetStream ceiling; 20 s each after a 5 s warm-up
-# (~2 minutes). BENCH_FULL=1: 60 s runs x3 (medians), the same with
+# (~2.5 minutes). BENCH_FULL=1: 60 s runs x3 (medians), the same with
 # `sync_interval: always`, and the memory-per-in-flight-order run.
 # JSON results go to target/bench/. Extra loadgen flags: BENCH_ARGS="...".
 BENCH_DIR := target/bench
 LOADGEN := target/release/loadgen --spawn-nats --spawn-service --nats-server-bin $(NATS_SERVER_BIN)
 
-bench: tools
+bench:
+	@scripts/install-nats.sh
 	$(CARGO) build --release --locked --bin order-service --bin loadgen
 	@mkdir -p $(BENCH_DIR)
 	@if [ -z "$${BENCH_FULL:-}" ]; then \
@@ -84,7 +85,7 @@ bench: tools
 		$(LOADGEN) --mode suite --runs 3 --duration 60 --warmup 10 --json $(BENCH_DIR)/suite-full.json $(BENCH_ARGS); \
 		$(LOADGEN) --mode suite --runs 3 --duration 60 --warmup 10 --nats-sync always \
 			--json $(BENCH_DIR)/suite-sync-always.json $(BENCH_ARGS); \
-		$(LOADGEN) --mode memory --orders 50000 --payment-latency-ms 20000 --worker-pool-size 100 \
+		$(LOADGEN) --mode memory --orders 50000 --concurrency 64 --payment-latency-ms 20000 --worker-pool-size 100 \
 			--mailbox-capacity 1000 --drain-timeout 300 --json $(BENCH_DIR)/memory.json $(BENCH_ARGS); \
 	fi
 

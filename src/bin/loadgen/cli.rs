@@ -67,14 +67,15 @@ pub(crate) struct Args {
     /// Send exactly this many orders instead of running for --duration (closed loop, memory).
     #[arg(long)]
     pub(crate) orders: Option<u64>,
-    /// Concurrent connections in closed loop (and producers in the ceiling).
-    #[arg(long, default_value_t = 64)]
+    /// Concurrent connections in closed loop (and producers in the ceiling):
+    /// enough to saturate the service on 2 cores (64 leaves it latency-bound).
+    #[arg(long, default_value_t = 256)]
     pub(crate) concurrency: usize,
     /// Arrival rate of the open loop, orders/s.
     #[arg(long, default_value_t = 1000.0)]
     pub(crate) rate: f64,
     /// Closed loop pauses while more than this many accepted orders are unfinished (0 = never).
-    #[arg(long, default_value_t = 2000)]
+    #[arg(long, default_value_t = 4000)]
     pub(crate) max_backlog: u64,
     /// Open loop: requests outstanding at once before sends count as `loadgen_backlog` errors.
     #[arg(long, default_value_t = 20_000)]

@@ -69,6 +69,13 @@ impl Tally {
         }
     }
 
+    /// The order was never created after all (its publish failed).
+    pub(crate) fn forget(&mut self, order_id: &str) {
+        if self.pending.remove(order_id).is_some() {
+            self.created -= 1;
+        }
+    }
+
     pub(crate) fn terminal(&mut self, order_id: &str, at: i128, outcome: Outcome) {
         let Some(created_at) = self.pending.remove(order_id) else { return };
         self.terminal += 1;

@@ -35,7 +35,7 @@ fn valid_order(planned: &Planned) -> ValidOrder {
     }
 }
 
-/// Accepts one order; records its creation in `tally` once acknowledged.
+/// Accepts one order, recording its creation in `tally`.
 pub(crate) async fn place(handles: &Handles, tally: &SharedTally, planned: &Planned) -> Result<(), String> {
     let valid = valid_order(planned);
     let kv_key = idempotency_kv_key(&planned.idempotency_key);
@@ -49,8 +49,15 @@ pub(crate) async fn place(handles: &Handles, tally: &SharedTally, planned: &Plan
     let ValidOrder { customer_id, items, currency, payment_token } = valid;
     let mut order =
         Order::pending(claim.order_id.clone(), customer_id, items, currency, payment_token, claim.created_at);
-    let sequence = store::publish(handles, &OrderEvent::created(&order)).await?;
+    // Tallied before the publish: its saga may finish before the ack is seen here.
     tally::lock(tally).created(order.order_id.as_str(), tally::now_ns());
+    let sequence = match store::publish(handles, &OrderEvent::created(&order)).await {
+        Ok(sequence) => sequence,
+        Err(e) => {
+            tally::lock(tally).forget(order.order_id.as_str());
+            return Err(e);
+        }
+    };
     order.record_event(EventKind::Created.name(), sequence);
     // As the service: the saga may have created the record from the event first.
     match store::create(&handles.orders, order.order_id.as_str(), &order).await {
