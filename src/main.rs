@@ -2,6 +2,10 @@
 //! the application, flush telemetry on the way out.
 
 use order_service::config::Settings;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use order_service::startup::Application;
 use order_service::telemetry;
 

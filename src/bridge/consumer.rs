@@ -51,7 +51,7 @@ pub struct ConsumerHealth {
 
 /// Pulls saga work for the pool.
 pub struct JetStreamConsumer {
-    consumer: PullConsumer,
+    consumer: Arc<PullConsumer>,
     workers: Vec<Recipient<DeliveryHandler>>,
     permits: Arc<Semaphore>,
     next_worker: usize,
@@ -70,7 +70,7 @@ impl JetStreamConsumer {
     /// `capacity` bounds the deliveries held by the pool at once.
     pub fn new(nats: &super::Nats, workers: Vec<Recipient<DeliveryHandler>>, capacity: usize) -> Self {
         Self {
-            consumer: nats.saga_consumer.clone(),
+            consumer: Arc::new(nats.saga_consumer.clone()),
             workers,
             permits: Arc::new(Semaphore::new(capacity)),
             next_worker: 0,
@@ -144,7 +144,7 @@ impl Handler<GetConsumerHealth> for JetStreamConsumer {
     type Result = actix::ResponseFuture<Result<ConsumerHealth, super::BridgeError>>;
 
     fn handle(&mut self, _msg: GetConsumerHealth, _ctx: &mut Context<Self>) -> Self::Result {
-        let mut consumer = self.consumer.clone();
+        let mut consumer = (*self.consumer).clone();
         let paused = (self.paused)() || self.stopping.load(Ordering::SeqCst);
         Box::pin(async move {
             let info = consumer.info().await.map_err(|e| super::BridgeError::Unavailable(e.to_string()))?;
@@ -186,7 +186,7 @@ impl Handler<Pull> for JetStreamConsumer {
     }
 }
 
-async fn fetch_batch(consumer: PullConsumer, permits: Arc<Semaphore>, stopping: Arc<AtomicBool>) -> Vec<Delivery> {
+async fn fetch_batch(consumer: Arc<PullConsumer>, permits: Arc<Semaphore>, stopping: Arc<AtomicBool>) -> Vec<Delivery> {
     // Wait for room in the pool before asking JetStream for anything.
     let Ok(first) = permits.clone().acquire_owned().await else {
         return Vec::new();

@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use super::BridgeError;
 
@@ -39,7 +40,9 @@ pub struct Versioned<T> {
 
 /// A KV bucket of JSON-encoded `T`.
 pub struct JsonKv<T> {
-    store: kv::Store,
+    /// Shared: a `kv::Store` carries the bucket's stream info, so cloning it
+    /// per message (as every actor message does) would deep-copy it.
+    store: Arc<kv::Store>,
     bucket: &'static str,
     _marker: PhantomData<fn() -> T>,
 }
@@ -58,7 +61,7 @@ impl<T> fmt::Debug for JsonKv<T> {
 
 impl<T: Serialize + DeserializeOwned> JsonKv<T> {
     pub(crate) fn new(store: kv::Store, bucket: &'static str) -> Self {
-        Self { store, bucket, _marker: PhantomData }
+        Self { store: Arc::new(store), bucket, _marker: PhantomData }
     }
 
     /// Reads `key`; `None` when absent or deleted.

@@ -25,9 +25,24 @@ const DEAD_LETTER_RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
 const TOPOLOGY_CHECK: Duration = Duration::from_secs(5);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Handles to everything the service uses in NATS.
+/// Handles to everything the service uses in NATS. Cheap to clone (one
+/// `Arc`): the handles inside carry stream and consumer info.
 #[derive(Debug, Clone)]
 pub struct Nats {
+    inner: Arc<NatsHandles>,
+}
+
+impl std::ops::Deref for Nats {
+    type Target = NatsHandles;
+
+    fn deref(&self) -> &NatsHandles {
+        &self.inner
+    }
+}
+
+/// What a [`Nats`] shares.
+#[derive(Debug)]
+pub struct NatsHandles {
     pub(crate) client: async_nats::Client,
     pub(crate) js: jetstream::Context,
     pub(crate) saga_consumer: consumer::PullConsumer,
@@ -133,7 +148,7 @@ pub async fn connect(settings: &Settings) -> Result<Nats, BridgeError> {
     warn_on_weak_durability(&stream, settings);
     let saga_consumer = ensure_saga_consumer(&stream, settings).await?;
     ensure_dead_letter_stream(&js, replicas).await?;
-    Ok(Nats {
+    let handles = NatsHandles {
         orders: JsonKv::new(
             ensure_bucket(&js, subjects::ORDERS_BUCKET, replicas, Duration::ZERO).await?,
             subjects::ORDERS_BUCKET,
@@ -153,7 +168,8 @@ pub async fn connect(settings: &Settings) -> Result<Nats, BridgeError> {
         client,
         js,
         saga_consumer,
-    })
+    };
+    Ok(Nats { inner: Arc::new(handles) })
 }
 
 /// Applies credentials and TLS settings (secrets are never logged).
@@ -319,7 +335,9 @@ async fn ensure_saga_consumer(
         // Transient failures are nak'd with growing delays (1 s … 60 s);
         // after max_deliver deliveries the worker dead-letters the message.
         max_deliver: settings.max_deliver,
-        max_ack_pending: 20_000,
+        // High enough for 50,000 orders in flight across replicas; each
+        // instance bounds its own share with its pool permits.
+        max_ack_pending: 100_000,
         ..Default::default()
     };
     stream.create_consumer(config).await.map_err(|e| setup_error("consumer order-saga", e))
