@@ -36,7 +36,8 @@ pub(crate) enum SyncMode {
 pub(crate) struct Args {
     #[arg(long, value_enum, default_value_t = Mode::Closed)]
     pub(crate) mode: Mode,
-    /// Base URL of a running service (ignored with --spawn-service).
+    /// Base URL of a running service, or several replicas comma-separated
+    /// (orders go round-robin); ignored with --spawn-service.
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     pub(crate) service_url: String,
     /// NATS server of the service (ignored with --spawn-nats).

@@ -5,16 +5,20 @@
 use anyhow::Context as _;
 use futures::FutureExt;
 use futures::future::BoxFuture;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::load::Placer;
 use crate::mix::{Mix, Planned};
 
-/// The service under load.
+/// The service under load: one or more replicas (comma-separated base
+/// URLs); orders are spread round-robin, set-up and metrics use the first.
 #[derive(Debug)]
 pub(crate) struct Target {
     client: reqwest::Client,
     base: String,
+    replicas: Vec<String>,
+    next: AtomicUsize,
 }
 
 impl Target {
@@ -25,7 +29,10 @@ impl Target {
             .tcp_nodelay(true)
             .build()
             .context("HTTP client")?;
-        Ok(Self { client, base: base.trim_end_matches('/').to_string() })
+        let replicas: Vec<String> =
+            base.split(',').map(|b| b.trim().trim_end_matches('/').to_string()).filter(|b| !b.is_empty()).collect();
+        anyhow::ensure!(!replicas.is_empty(), "no service URL given");
+        Ok(Self { client, base: replicas[0].clone(), replicas, next: AtomicUsize::new(0) })
     }
 
     /// Waits until `GET /ready` answers 200.
@@ -57,7 +64,7 @@ impl Target {
         let body = serde_json::to_vec(order).map_err(|_| "encode".to_string())?;
         let response = self
             .client
-            .post(format!("{}/orders", self.base))
+            .post(format!("{}/orders", self.replica()))
             .header("content-type", "application/json")
             .header("Idempotency-Key", &order.idempotency_key)
             .body(body)
@@ -71,6 +78,11 @@ impl Target {
             200..=202 => Ok(()),
             code => Err(format!("http_{code}")),
         }
+    }
+
+    fn replica(&self) -> &str {
+        let i = self.next.fetch_add(1, Ordering::Relaxed);
+        &self.replicas[i % self.replicas.len()]
     }
 
     /// `GET /metrics` as text.
