@@ -229,3 +229,22 @@ impl TestApp {
         }
     }
 }
+
+/// Serves `configure`'s routes on 127.0.0.1:0 inside the current actix
+/// System (fake providers, receivers); returns the base URL and a handle.
+pub(crate) fn serve_on_loopback<F>(what: &str, configure: F) -> (std::net::SocketAddr, actix_web::dev::ServerHandle)
+where
+    F: Fn(&mut actix_web::web::ServiceConfig) + Clone + Send + 'static,
+{
+    let server = actix_web::HttpServer::new(move || actix_web::App::new().configure(configure.clone()))
+        .workers(1)
+        .disable_signals()
+        .shutdown_timeout(1)
+        .bind(("127.0.0.1", 0))
+        .unwrap_or_else(|e| panic!("bind {what}: {e}"));
+    let address = server.addrs()[0];
+    let server = server.run();
+    let handle = server.handle();
+    actix_web::rt::spawn(server);
+    (address, handle)
+}

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
 use opentelemetry_proto::tonic::common::v1::{KeyValue, any_value};
 use prost::Message as _;
@@ -35,22 +35,12 @@ impl OtlpReceiver {
     pub(crate) fn start() -> Self {
         let spans = Arc::new(Mutex::new(Vec::new()));
         let data = web::Data::from(spans.clone());
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(data.clone())
+        let (address, handle) = crate::helpers::serve_on_loopback("OTLP receiver", move |cfg| {
+            cfg.app_data(data.clone())
                 .app_data(web::PayloadConfig::new(16 * 1024 * 1024))
-                .route("/v1/traces", web::post().to(receive))
-        })
-        .workers(1)
-        .disable_signals()
-        .shutdown_timeout(1)
-        .bind(("127.0.0.1", 0))
-        .expect("bind OTLP receiver");
-        let url = format!("http://{}", server.addrs()[0]);
-        let server = server.run();
-        let handle = server.handle();
-        actix_web::rt::spawn(server);
-        Self { url, spans, server: handle }
+                .route("/v1/traces", web::post().to(receive));
+        });
+        Self { url: format!("http://{address}"), spans, server: handle }
     }
 
     /// Every span received so far.

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
@@ -61,18 +61,10 @@ impl FakePaymentProvider {
     pub(crate) fn start() -> Self {
         let shared = Arc::new(Shared { ledger: Mutex::default(), held: watch::Sender::new(false) });
         let data = web::Data::from(shared.clone());
-        let server =
-            HttpServer::new(move || App::new().app_data(data.clone()).route("/v1/charges", web::post().to(charge)))
-                .workers(1)
-                .disable_signals()
-                .shutdown_timeout(1)
-                .bind(("127.0.0.1", 0))
-                .expect("bind fake payment provider");
-        let url = format!("http://{}", server.addrs()[0]);
-        let server = server.run();
-        let handle = server.handle();
-        actix_web::rt::spawn(server);
-        Self { url, shared, server: handle }
+        let (address, handle) = crate::helpers::serve_on_loopback("fake payment provider", move |cfg| {
+            cfg.app_data(data.clone()).route("/v1/charges", web::post().to(charge));
+        });
+        Self { url: format!("http://{address}"), shared, server: handle }
     }
 
     /// Answers the next `n` calls with 503 without charging.

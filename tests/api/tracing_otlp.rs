@@ -9,7 +9,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use async_nats::jetstream::{self, consumer::DeliverPolicy, consumer::pull::OrderedConfig};
 use futures::StreamExt;
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
@@ -33,18 +33,10 @@ impl TraceparentProvider {
     fn start() -> Self {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let data = web::Data::from(seen.clone());
-        let server =
-            HttpServer::new(move || App::new().app_data(data.clone()).route("/v1/charges", web::post().to(charge)))
-                .workers(1)
-                .disable_signals()
-                .shutdown_timeout(1)
-                .bind(("127.0.0.1", 0))
-                .expect("bind payment provider");
-        let url = format!("http://{}", server.addrs()[0]);
-        let server = server.run();
-        let handle = server.handle();
-        actix_web::rt::spawn(server);
-        Self { url, seen, server: handle }
+        let (address, handle) = crate::helpers::serve_on_loopback("payment provider", move |cfg| {
+            cfg.app_data(data.clone()).route("/v1/charges", web::post().to(charge));
+        });
+        Self { url: format!("http://{address}"), seen, server: handle }
     }
 
     fn traceparents(&self) -> Vec<Option<String>> {

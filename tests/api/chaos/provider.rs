@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use rand::Rng;
 use serde_json::{Value, json};
 
@@ -90,17 +90,9 @@ impl ScriptedProvider {
     pub(crate) fn start() -> Self {
         let shared = Arc::new(Shared(Mutex::default()));
         let data = web::Data::from(shared.clone());
-        let server =
-            HttpServer::new(move || App::new().app_data(data.clone()).route("/v1/charges", web::post().to(charge)))
-                .workers(1)
-                .disable_signals()
-                .shutdown_timeout(1)
-                .bind(("127.0.0.1", 0))
-                .expect("bind scripted payment provider");
-        let address = server.addrs()[0];
-        let server = server.run();
-        let handle = server.handle();
-        actix_web::rt::spawn(server);
+        let (address, handle) = crate::helpers::serve_on_loopback("scripted payment provider", move |cfg| {
+            cfg.app_data(data.clone()).route("/v1/charges", web::post().to(charge));
+        });
         Self { address, shared, server: handle }
     }
 
