@@ -28,6 +28,8 @@ use crate::metrics::Metrics;
 use crate::ops::PoolStats;
 use crate::readiness::Readiness;
 
+/// How long shutdown waits for pending publishes to reach NATS.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
 /// Arbiter threads the worker pool is spread over.
 const WORKER_THREADS: usize = 2;
 
@@ -328,8 +330,12 @@ impl ShutdownHandle {
         if left > 0 {
             tracing::warn!(left, "shutdown deadline reached; unsettled orders will be redelivered");
         }
-        if let Err(e) = parts.nats.flush().await {
-            tracing::warn!(error = %e, "NATS flush at shutdown failed");
+        // Bounded: while NATS is unreachable a flush would wait for the
+        // reconnect forever; whatever was not acknowledged is redelivered.
+        match tokio::time::timeout(FLUSH_TIMEOUT, parts.nats.flush()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "NATS flush at shutdown failed"),
+            Err(_) => tracing::warn!(timeout = ?FLUSH_TIMEOUT, "NATS flush at shutdown timed out (NATS unreachable?)"),
         }
         let arbiters = std::mem::take(&mut *parts.arbiters.lock().unwrap_or_else(|p| p.into_inner()));
         for arbiter in arbiters {
