@@ -136,7 +136,9 @@ async fn settle(deps: SagaDeps, settings: WorkerSettings, delivery: Delivery) {
         return dead_letter(&deps, &settings, &delivery, reason).await;
     }
     let delay = retry_delay(delivery.delivered());
-    tracing::warn!(%order_id, error, ?delay, delivered = delivery.delivered(), "saga paused; will retry");
+    let trace = delivery.trace();
+    let trace_id = trace.trace_id().unwrap_or_default();
+    tracing::warn!(%order_id, trace_id, error, ?delay, delivered = delivery.delivered(), "saga paused; will retry");
     log_settle(delivery.nak(delay).await, &order_id);
 }
 
