@@ -248,3 +248,28 @@ where
     actix_web::rt::spawn(server);
     (address, handle)
 }
+
+/// Polls `GET {address}/health` every 50 ms until it answers 200. Panics
+/// with `logs()` when `exited()` reports that the process ended, or after
+/// `timeout`.
+pub(crate) async fn wait_until_healthy(
+    name: &str,
+    address: &str,
+    timeout: Duration,
+    mut exited: impl FnMut() -> Option<std::process::ExitStatus>,
+    logs: impl Fn() -> String,
+) {
+    let client = http_client();
+    let deadline = Instant::now() + timeout;
+    loop {
+        let health = client.get(format!("{address}/health")).send().await;
+        if health.is_ok_and(|r| r.status().is_success()) {
+            return;
+        }
+        if let Some(status) = exited() {
+            panic!("{name} exited at start ({status}):\n{}", logs());
+        }
+        assert!(Instant::now() < deadline, "{name} not healthy in {timeout:?}:\n{}", logs());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

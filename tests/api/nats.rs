@@ -134,7 +134,7 @@ fn spawn_server(dir: &Path, port: Option<u16>) -> Child {
 }
 
 /// The first client URL from `<dir>/*.ports` (`{"nats": ["nats://..."]}`).
-fn read_ports_file(dir: &Path) -> Option<String> {
+pub(crate) fn read_ports_file(dir: &Path) -> Option<String> {
     let entries = std::fs::read_dir(dir).ok()?;
     let path =
         entries.filter_map(Result::ok).map(|e| e.path()).find(|p| p.extension().is_some_and(|e| e == "ports"))?;

@@ -234,14 +234,7 @@ fn write(dir: &Path, file: &str, pem: &str) {
 
 /// The client port from `<dir>/*.ports` (`{"nats": ["tls://127.0.0.1:PORT"]}`).
 fn read_port(dir: &Path) -> Option<u16> {
-    let path = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|e| e == "ports"))?;
-    // Possibly caught half-written: unparsable means "not yet".
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-    json["nats"][0].as_str()?.rsplit(':').next()?.parse().ok()
+    crate::nats::read_ports_file(dir)?.rsplit(':').next()?.parse().ok()
 }
 
 /// Whether a client without TLS or credentials is turned away.

@@ -9,8 +9,6 @@ use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::helpers::http_client;
-
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// One run of the `order-service` binary.
@@ -49,22 +47,12 @@ impl ServiceProcess {
     }
 
     async fn wait_until_healthy(&mut self) {
-        let client = http_client();
-        let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            let health = client.get(format!("{}/health", self.address)).send().await;
-            if health.is_ok_and(|r| r.status().is_success()) {
-                return;
-            }
-            let exited = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten());
-            if let Some(status) = exited {
-                panic!("order-service exited at start ({status}):\n{}", self.logs());
-            }
-            if Instant::now() > deadline {
-                panic!("order-service not healthy in {START_TIMEOUT:?}:\n{}", self.logs());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let address = self.address.clone();
+        let log = &self.log;
+        let child = &mut self.child;
+        let exited = || child.as_mut().and_then(|c| c.try_wait().ok().flatten());
+        let logs = || std::fs::read_to_string(log).unwrap_or_default();
+        crate::helpers::wait_until_healthy("order-service", &address, START_TIMEOUT, exited, logs).await;
     }
 
     /// SIGKILL: no drain, no flush, no graceful anything; then reap it.

@@ -119,8 +119,9 @@ impl Handler<PlaceOrder> for IntakeActor {
                 Some(key) => idempotent::place(&deps, msg.order, &key).await,
                 None => {
                     let order = new_order(OrderId::generate(), msg.order, OffsetDateTime::now_utc());
-                    accept(&deps, order.clone()).await?;
-                    Ok(Placement { order_id: order.order_id, created: true })
+                    let order_id = order.order_id.clone();
+                    accept(&deps, order).await?;
+                    Ok(Placement { order_id, created: true })
                 }
             }
         };

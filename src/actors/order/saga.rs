@@ -81,7 +81,7 @@ pub(super) async fn run(deps: &SagaDeps, order: Order, delivered: i64) -> Result
         if current.value.status.is_terminal() {
             return Ok(current.value);
         }
-        current = match step(deps, current.clone()).await {
+        current = match step(deps, &current).await {
             Ok(next) => next,
             Err(e) => {
                 keep_published_events(deps, &current).await;
@@ -103,7 +103,7 @@ async fn keep_published_events(deps: &SagaDeps, current: &Versioned<Order>) {
 }
 
 /// Runs the step for the current status and records its outcome.
-async fn step(deps: &SagaDeps, current: Versioned<Order>) -> Result<Versioned<Order>, SagaError> {
+async fn step(deps: &SagaDeps, current: &Versioned<Order>) -> Result<Versioned<Order>, SagaError> {
     let started = Instant::now();
     let name = current.value.status.as_str();
     let span = tracing::info_span!("saga.step", step = name, order_id = %current.value.order_id);

@@ -106,16 +106,18 @@ async fn settle(deps: SagaDeps, settings: WorkerSettings, delivery: Delivery) {
         Err(e) => return dead_letter(&deps, &settings, &delivery, format!("poison: {e}")).await,
     };
     let order_id = order.order_id.clone();
+    let trace = delivery.trace();
+    let trace_id = trace.trace_id().unwrap_or_default().to_string();
     let span = tracing::info_span!(
         "order.consume",
         otel.kind = "consumer",
         order_id = %order_id,
-        trace_id = delivery.trace().trace_id().unwrap_or_default(),
+        trace_id,
         subject = delivery.subject(),
         stream_sequence = delivery.stream_sequence(),
         delivered = delivery.delivered()
     );
-    delivery.trace().parent(&span);
+    trace.parent(&span);
     let keepalive = actix::spawn(keep_alive(delivery.clone(), settings.ack_wait));
     deps.metrics.deliveries_in_flight.inc();
     let trace = TraceContext::of(&span);
@@ -136,8 +138,6 @@ async fn settle(deps: SagaDeps, settings: WorkerSettings, delivery: Delivery) {
         return dead_letter(&deps, &settings, &delivery, reason).await;
     }
     let delay = retry_delay(delivery.delivered());
-    let trace = delivery.trace();
-    let trace_id = trace.trace_id().unwrap_or_default();
     tracing::warn!(%order_id, trace_id, error, ?delay, delivered = delivery.delivered(), "saga paused; will retry");
     log_settle(delivery.nak(delay).await, &order_id);
 }

@@ -66,24 +66,12 @@ impl ChaosService {
     }
 
     async fn wait_healthy(&mut self) {
-        let client = http_client();
-        let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            let health = client.get(format!("{}/health", self.address)).send().await;
-            if health.is_ok_and(|r| r.status().is_success()) {
-                return;
-            }
-            if let Some(status) = self.proc.as_mut().and_then(Proc::exited) {
-                panic!("{} exited at start ({status}):\n{}", self.name, self.log_tail(60));
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{} not healthy in {START_TIMEOUT:?}:\n{}",
-                self.name,
-                self.log_tail(60)
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let (name, address) = (self.name.clone(), self.address.clone());
+        let log = self.log.clone();
+        let proc = &mut self.proc;
+        let exited = || proc.as_mut().and_then(Proc::exited);
+        let logs = || super::process::log_tail(&log, 60);
+        crate::helpers::wait_until_healthy(&name, &address, START_TIMEOUT, exited, logs).await;
     }
 
     /// Waits until `GET /ready` answers 200 (NATS connected, supervisors up).
