@@ -16,5 +16,5 @@ pub use money::{Currency, Money};
 pub use order::{EventRef, Order, OrderId, OrderItem, Outcome, StatusChange};
 pub use payment::{ClaimDecision, PaymentRecord, PaymentState};
 pub use status::{FailureReason, OrderStatus, TransitionError};
-pub use stock::{StockChange, StockRecord};
+pub use stock::{FENCE_RETENTION_SECS, Run, StockChange, StockRecord};
 pub use validation::{NewOrder, NewOrderItem, ValidOrder, ValidationError, is_valid_sku, limits};

@@ -86,6 +86,10 @@ pub struct Order {
     /// Highest JetStream delivery count seen for this order's saga message.
     #[serde(default)]
     pub deliveries: i64,
+    /// A second run of the saga started (redelivery or replay): stock
+    /// changes then leave fences (see `domain::stock`).
+    #[serde(default)]
+    pub contested: bool,
 }
 
 /// An event of this order in the `ORDERS` stream.
@@ -137,6 +141,7 @@ impl Order {
             events: Vec::new(),
             trace_id: None,
             deliveries: 0,
+            contested: false,
         }
     }
 

@@ -13,7 +13,7 @@ use super::messages::*;
 use super::store::StockStore;
 use crate::actors::supervision::{self, SupervisedChild};
 use crate::bridge::JsonKv;
-use crate::domain::{StockChange, StockRecord};
+use crate::domain::{Run, StockChange, StockRecord};
 use crate::telemetry::TraceContext;
 use tracing::Instrument;
 
@@ -54,13 +54,42 @@ impl Supervised for InventoryActor {
     }
 }
 
+/// Applies `change` to `sku` on behalf of `run`: prunes old fences, and
+/// refuses the change if the run is too old or superseded.
+async fn apply(
+    stock: &StockStore,
+    sku: &str,
+    order_id: &str,
+    run: SagaRun,
+    change: impl Fn(&mut StockRecord, Run) -> StockChange,
+) -> Result<(StockChange, StockRecord), InventoryError> {
+    let (outcome, record) = stock
+        .modify(sku, |r| match run.at_now() {
+            Some(now) => {
+                r.prune(now.now);
+                change(r, now)
+            }
+            None => StockChange::Superseded,
+        })
+        .await?;
+    match outcome {
+        StockChange::Superseded => Err(InventoryError::Superseded(format!(
+            "a newer run of order {order_id} owns its stock of {sku} (or this run is too old)"
+        ))),
+        _ => Ok((outcome, record)),
+    }
+}
+
 async fn reserve(stock: StockStore, msg: ReserveStock) -> Result<Reservation, InventoryError> {
     let mut items = msg.items.clone();
     items.sort_by(|a, b| a.sku.cmp(&b.sku));
     for (index, item) in items.iter().enumerate() {
-        let (outcome, record) = stock.modify(&item.sku, |r| r.reserve(&msg.order_id, item.quantity)).await?;
+        let reserve = |r: &mut StockRecord, run| r.reserve(&msg.order_id, item.quantity, run);
+        let (outcome, record) = apply(&stock, &item.sku, &msg.order_id, msg.run, reserve).await?;
         if outcome == StockChange::Insufficient {
-            release_all(&stock, &msg.order_id, items[..index].iter().map(|i| i.sku.as_str())).await?;
+            for earlier in &items[..index] {
+                apply(&stock, &earlier.sku, &msg.order_id, msg.run, |r, run| r.unreserve(&msg.order_id, run)).await?;
+            }
             let (sku, available, wanted) = (item.sku.clone(), record.available, item.quantity);
             return Ok(Reservation::OutOfStock { sku, available, wanted });
         }
@@ -68,20 +97,16 @@ async fn reserve(stock: StockStore, msg: ReserveStock) -> Result<Reservation, In
     Ok(Reservation::Reserved)
 }
 
-async fn release_all<'a>(
-    stock: &StockStore,
-    order_id: &str,
-    skus: impl Iterator<Item = &'a str>,
-) -> Result<(), InventoryError> {
-    for sku in skus {
-        stock.modify(sku, |r| r.release(order_id)).await?;
+async fn release_all(stock: StockStore, msg: ReleaseStock) -> Result<(), InventoryError> {
+    for sku in &msg.skus {
+        apply(&stock, sku, &msg.order_id, msg.run, |r, run| r.release(&msg.order_id, run)).await?;
     }
     Ok(())
 }
 
 async fn commit_all(stock: StockStore, msg: CommitStock) -> Result<(), InventoryError> {
     for sku in &msg.skus {
-        stock.modify(sku, |r| r.commit(&msg.order_id)).await?;
+        apply(&stock, sku, &msg.order_id, msg.run, |r, run| r.commit(&msg.order_id, run)).await?;
     }
     Ok(())
 }
@@ -118,10 +143,8 @@ impl Handler<ReleaseStock> for InventoryActor {
     type Result = ResponseActFuture<Self, Result<(), InventoryError>>;
 
     fn handle(&mut self, msg: ReleaseStock, _ctx: &mut Context<Self>) -> Self::Result {
-        let stock = self.stock.clone();
         let span = traced("inventory.release", &msg.order_id, &msg.trace);
-        let release = async move { release_all(&stock, &msg.order_id, msg.skus.iter().map(String::as_str)).await };
-        self.run(release.instrument(span))
+        self.run(release_all(self.stock.clone(), msg).instrument(span))
     }
 }
 

@@ -1,13 +1,40 @@
 //! Messages of the inventory actor and its error type.
 
-use crate::domain::{OrderItem, StockRecord};
+use std::time::{Duration, Instant};
+
+use crate::domain::{FENCE_RETENTION_SECS, OrderItem, Run, StockRecord};
 use crate::telemetry::TraceContext;
+
+/// A saga run older than this never writes stock: fences outlive it
+/// (see `domain::stock`).
+const MAX_RUN_AGE: Duration = Duration::from_secs(FENCE_RETENTION_SECS.unsigned_abs() / 2);
+
+/// The saga run asking for a stock change.
+#[derive(Debug, Clone, Copy)]
+pub struct SagaRun {
+    /// Revision of the order record the step is based on.
+    pub token: u64,
+    /// Another run of this order's saga may be running.
+    pub contested: bool,
+    /// When the run read that revision.
+    pub loaded_at: Instant,
+}
+
+impl SagaRun {
+    /// The run as the stock record sees it now, or `None` if the run is
+    /// too old to be trusted with a write.
+    pub fn at_now(&self) -> Option<Run> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        (self.loaded_at.elapsed() < MAX_RUN_AGE).then_some(Run { token: self.token, contested: self.contested, now })
+    }
+}
 
 /// Hold stock for every item of an order, or none of it.
 #[derive(Debug, actix::Message)]
 #[rtype(result = "Result<Reservation, InventoryError>")]
 pub struct ReserveStock {
     pub order_id: String,
+    pub run: SagaRun,
     pub items: Vec<OrderItem>,
     pub trace: TraceContext,
 }
@@ -29,6 +56,7 @@ pub enum Reservation {
 #[rtype(result = "Result<(), InventoryError>")]
 pub struct CommitStock {
     pub order_id: String,
+    pub run: SagaRun,
     pub skus: Vec<String>,
     pub trace: TraceContext,
 }
@@ -38,6 +66,7 @@ pub struct CommitStock {
 #[rtype(result = "Result<(), InventoryError>")]
 pub struct ReleaseStock {
     pub order_id: String,
+    pub run: SagaRun,
     pub skus: Vec<String>,
     pub trace: TraceContext,
 }
@@ -65,6 +94,9 @@ pub enum InventoryError {
     /// A stored record is unreadable or the request can never succeed.
     #[error("inventory error: {0}")]
     Permanent(String),
+    /// A newer run of the order owns its stock; this run must stop.
+    #[error("superseded: {0}")]
+    Superseded(String),
     /// The actor crashed handling this message and is being restarted.
     #[error("inventory actor crashed: {0}")]
     Crashed(String),

@@ -6,4 +6,4 @@ mod messages;
 mod store;
 
 pub use actor::InventoryActor;
-pub use messages::{CommitStock, GetStock, InventoryError, ReleaseStock, Reservation, ReserveStock, SetStock};
+pub use messages::{CommitStock, GetStock, InventoryError, ReleaseStock, Reservation, ReserveStock, SagaRun, SetStock};

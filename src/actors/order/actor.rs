@@ -23,6 +23,8 @@ pub struct RunSaga {
     pub trace: TraceContext,
     /// JetStream delivery count of the message that asked for this run.
     pub delivered: i64,
+    /// Delivered before or replayed: an older run may still be alive.
+    pub rerun: bool,
 }
 
 #[derive(Debug)]
@@ -50,7 +52,7 @@ impl Handler<RunSaga> for OrderActor {
         let trace_id = msg.trace.trace_id().unwrap_or_default().to_string();
         let span = tracing::info_span!("order.saga", order_id = %msg.order.order_id, trace_id);
         msg.trace.parent(&span);
-        let run = async move { saga::run(&deps, msg.order, msg.delivered).await }.instrument(span);
+        let run = async move { saga::run(&deps, msg.order, msg.delivered, msg.rerun).await }.instrument(span);
         let guarded = AssertUnwindSafe(run).catch_unwind().into_actor(self);
         AtomicResponse::new(Box::pin(guarded.map(move |result, _act, ctx| {
             ctx.stop();

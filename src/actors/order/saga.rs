@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::steps;
-use crate::actors::inventory::InventoryActor;
+use crate::actors::inventory::{InventoryActor, SagaRun};
 use crate::actors::payment::PaymentActor;
 use crate::bridge::{BridgeError, JetStreamPublisher, JsonKv, PublishEvent, Versioned};
 use crate::contracts::OrderEvent;
@@ -64,11 +64,16 @@ impl From<actix::MailboxError> for SagaError {
     }
 }
 
-/// Runs the saga of `order` to a terminal status.
-pub(super) async fn run(deps: &SagaDeps, order: Order, delivered: i64) -> Result<Order, SagaError> {
+/// Runs the saga of `order` to a terminal status. `rerun`: the message
+/// was delivered before (or replayed), so an older run may still be alive.
+pub(super) async fn run(deps: &SagaDeps, order: Order, delivered: i64, rerun: bool) -> Result<Order, SagaError> {
+    let mut since = Instant::now();
     let mut current = load_or_create(deps, order).await?;
     // Saved with the next write (operators see how often the saga re-ran).
     current.value.deliveries = current.value.deliveries.max(delivered);
+    if rerun {
+        current = contest(deps, current).await?;
+    }
     loop {
         deps.tracker.progress(&current.value.order_id, current.value.status);
         if !current.value.events_published {
@@ -81,14 +86,31 @@ pub(super) async fn run(deps: &SagaDeps, order: Order, delivered: i64) -> Result
         if current.value.status.is_terminal() {
             return Ok(current.value);
         }
-        current = match step(deps, &current).await {
+        let before = Instant::now();
+        current = match step(deps, &current, since).await {
             Ok(next) => next,
             Err(e) => {
                 keep_published_events(deps, &current).await;
                 return Err(e);
             }
         };
+        since = before;
     }
+}
+
+/// Marks the order contested with a write of its own, so this run's token
+/// (the new revision) is newer than any older run's: stock changes of the
+/// older run are refused from then on (see `domain::stock`).
+async fn contest(deps: &SagaDeps, mut current: Versioned<Order>) -> Result<Versioned<Order>, SagaError> {
+    while !current.value.status.is_terminal() {
+        current.value.contested = true;
+        let (saved, ours) = save(deps, current.value, current.revision).await?;
+        if ours {
+            return Ok(saved);
+        }
+        current = saved;
+    }
+    Ok(current)
 }
 
 /// Before giving up on this run, records the sequences of events already
@@ -103,11 +125,13 @@ async fn keep_published_events(deps: &SagaDeps, current: &Versioned<Order>) {
 }
 
 /// Runs the step for the current status and records its outcome.
-async fn step(deps: &SagaDeps, current: &Versioned<Order>) -> Result<Versioned<Order>, SagaError> {
+/// `since`: no later than when `current` was read.
+async fn step(deps: &SagaDeps, current: &Versioned<Order>, since: Instant) -> Result<Versioned<Order>, SagaError> {
     let started = Instant::now();
     let name = current.value.status.as_str();
     let span = tracing::info_span!("saga.step", step = name, order_id = %current.value.order_id);
-    let mut next = steps::advance(deps, &current.value).instrument(span.clone()).await?;
+    let run = SagaRun { token: current.revision, contested: current.value.contested, loaded_at: since };
+    let mut next = steps::advance(deps, &current.value, run).instrument(span.clone()).await?;
     deps.metrics.step(name, started.elapsed().as_secs_f64());
     if steps::is_deterministic(current.value.status) {
         // No branch here, so announcing before recording cannot contradict a

@@ -6,19 +6,20 @@
 use time::OffsetDateTime;
 
 use super::{SagaDeps, SagaError};
-use crate::actors::inventory::{CommitStock, ReleaseStock, Reservation, ReserveStock};
+use crate::actors::inventory::{CommitStock, ReleaseStock, Reservation, ReserveStock, SagaRun};
 use crate::actors::payment::{CapturePayment, ChargeRequest, PaymentOutcome};
 use crate::contracts::OrderEvent;
 use crate::domain::{FailureReason, Order, OrderStatus, Outcome};
 use crate::telemetry::TraceContext;
 
 /// Runs the step for the order's current status.
-pub(super) async fn advance(deps: &SagaDeps, order: &Order) -> Result<Order, SagaError> {
+/// `run` identifies this run to the stock records (see `domain::stock`).
+pub(super) async fn advance(deps: &SagaDeps, order: &Order, run: SagaRun) -> Result<Order, SagaError> {
     let outcome = match order.status {
-        OrderStatus::Pending => reserve(deps, order).await?,
+        OrderStatus::Pending => reserve(deps, order, run).await?,
         OrderStatus::StockReserved => capture(deps, order).await?,
-        OrderStatus::PaymentCaptured => commit(deps, order).await?,
-        OrderStatus::Compensating => release(deps, order).await?,
+        OrderStatus::PaymentCaptured => commit(deps, order, run).await?,
+        OrderStatus::Compensating => release(deps, order, run).await?,
         OrderStatus::Completed | OrderStatus::Failed => {
             return Err(SagaError::Permanent(format!("order {} is already terminal", order.order_id)));
         }
@@ -61,9 +62,10 @@ fn skus(order: &Order) -> Vec<String> {
     order.items.iter().map(|i| i.sku.clone()).collect()
 }
 
-async fn reserve(deps: &SagaDeps, order: &Order) -> Result<Outcome, SagaError> {
+async fn reserve(deps: &SagaDeps, order: &Order, run: SagaRun) -> Result<Outcome, SagaError> {
     let msg = ReserveStock {
         order_id: order.order_id.to_string(),
+        run,
         items: order.items.clone(),
         trace: TraceContext::current(),
     };
@@ -96,14 +98,16 @@ async fn capture(deps: &SagaDeps, order: &Order) -> Result<Outcome, SagaError> {
     })
 }
 
-async fn commit(deps: &SagaDeps, order: &Order) -> Result<Outcome, SagaError> {
-    let msg = CommitStock { order_id: order.order_id.to_string(), skus: skus(order), trace: TraceContext::current() };
+async fn commit(deps: &SagaDeps, order: &Order, run: SagaRun) -> Result<Outcome, SagaError> {
+    let msg =
+        CommitStock { order_id: order.order_id.to_string(), run, skus: skus(order), trace: TraceContext::current() };
     deps.inventory.send(msg).await?.map_err(|e| SagaError::Transient(e.to_string()))?;
     Ok(Outcome::Completed)
 }
 
-async fn release(deps: &SagaDeps, order: &Order) -> Result<Outcome, SagaError> {
-    let msg = ReleaseStock { order_id: order.order_id.to_string(), skus: skus(order), trace: TraceContext::current() };
+async fn release(deps: &SagaDeps, order: &Order, run: SagaRun) -> Result<Outcome, SagaError> {
+    let msg =
+        ReleaseStock { order_id: order.order_id.to_string(), run, skus: skus(order), trace: TraceContext::current() };
     deps.inventory.send(msg).await?.map_err(|e| SagaError::Transient(e.to_string()))?;
     Ok(Outcome::Released)
 }

@@ -123,7 +123,7 @@ async fn settle(deps: SagaDeps, settings: WorkerSettings, delivery: Delivery) {
     let trace = TraceContext::of(&span);
     let result = OrderActor::new(deps.clone())
         .start()
-        .send(RunSaga { order, trace, delivered: delivery.delivered() })
+        .send(RunSaga { order, trace, delivered: delivery.delivered(), rerun: is_rerun(&delivery) })
         .instrument(span)
         .await;
     deps.metrics.deliveries_in_flight.dec();
@@ -140,6 +140,12 @@ async fn settle(deps: SagaDeps, settings: WorkerSettings, delivery: Delivery) {
     let delay = retry_delay(delivery.delivered());
     tracing::warn!(%order_id, trace_id, error, ?delay, delivered = delivery.delivered(), "saga paused; will retry");
     log_settle(delivery.nak(delay).await, &order_id);
+}
+
+/// An older run of this order's saga may still be alive: the message was
+/// delivered before, or it re-drives a dead letter.
+fn is_rerun(delivery: &Delivery) -> bool {
+    delivery.delivered() > 1 || delivery.subject() == crate::bridge::subjects::REPLAY
 }
 
 fn log_settle(result: Result<(), crate::bridge::BridgeError>, order_id: &crate::domain::OrderId) {

@@ -13,7 +13,7 @@
 use async_nats::jetstream::kv;
 use order_service::contracts::OrderEvent;
 use order_service::domain::{
-    FailureReason, Order, OrderStatus, Outcome, PaymentRecord, PaymentState, StockChange, StockRecord,
+    FailureReason, Order, OrderStatus, Outcome, PaymentRecord, PaymentState, Run, StockChange, StockRecord,
 };
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -124,10 +124,10 @@ async fn reserve(h: &Handles, order: &Order) -> Result<Outcome, String> {
     let mut items = order.items.clone();
     items.sort_by(|a, b| a.sku.cmp(&b.sku));
     for (index, item) in items.iter().enumerate() {
-        let (outcome, record) = modify(&h.inventory, &item.sku, |r| r.reserve(id, item.quantity)).await?;
+        let (outcome, record) = modify(&h.inventory, &item.sku, |r| r.reserve(id, item.quantity, single_run())).await?;
         if outcome == StockChange::Insufficient {
             for earlier in &items[..index] {
-                modify(&h.inventory, &earlier.sku, |r| r.release(id)).await?;
+                modify(&h.inventory, &earlier.sku, |r| r.unreserve(id, single_run())).await?;
             }
             let detail = format!("{}: wanted {}, available {}", item.sku, item.quantity, record.available);
             return Ok(Outcome::OutOfStock { detail });
@@ -136,9 +136,18 @@ async fn reserve(h: &Handles, order: &Order) -> Result<Outcome, String> {
     Ok(Outcome::Reserved)
 }
 
-async fn each_sku(h: &Handles, order: &Order, change: fn(&mut StockRecord, &str) -> StockChange) -> Result<(), String> {
+/// The ceiling runs each order once, uncontested (no fences).
+fn single_run() -> Run {
+    Run { token: 0, contested: false, now: 0 }
+}
+
+async fn each_sku(
+    h: &Handles,
+    order: &Order,
+    change: fn(&mut StockRecord, &str, Run) -> StockChange,
+) -> Result<(), String> {
     for item in &order.items {
-        modify(&h.inventory, &item.sku, |r| change(r, order.order_id.as_str())).await?;
+        modify(&h.inventory, &item.sku, |r| change(r, order.order_id.as_str(), single_run())).await?;
     }
     Ok(())
 }
