@@ -1,13 +1,14 @@
 //! Built-in payment simulator (the default when `PAYMENT_GATEWAY_URL` is
 //! unset): same semantics as the HTTP provider, in process. Tokens starting
 //! `tok_decline` are declined; latency and a transient failure rate are
-//! configurable for demos. Charges are remembered per idempotency key for
-//! the life of the process.
+//! configurable for demos. The charge id is derived from the idempotency
+//! key (sha256), so a repeated key gets the same charge id without the
+//! simulator remembering anything: its memory does not grow with orders.
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use sha2::{Digest, Sha256};
+use std::fmt::Write;
 use std::time::Duration;
 
 use super::{ChargeRequest, PaymentError, PaymentGateway, PaymentOutcome};
@@ -16,12 +17,11 @@ use super::{ChargeRequest, PaymentError, PaymentGateway, PaymentOutcome};
 pub struct Simulator {
     latency: Duration,
     failure_rate: f64,
-    charges: Arc<Mutex<HashMap<String, String>>>,
 }
 
 impl Simulator {
     pub fn new(latency: Duration, failure_rate: f64) -> Self {
-        Self { latency, failure_rate, charges: Arc::default() }
+        Self { latency, failure_rate }
     }
 
     fn decide(&self, request: &ChargeRequest) -> Result<PaymentOutcome, PaymentError> {
@@ -31,13 +31,17 @@ impl Simulator {
         if self.failure_rate > 0.0 && rand::random::<f64>() < self.failure_rate {
             return Err(PaymentError::Transient("simulated provider outage".into()));
         }
-        let mut charges = self.charges.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let charge_id = charges
-            .entry(request.idempotency_key.clone())
-            .or_insert_with(|| format!("ch_sim_{}", uuid::Uuid::now_v7().simple()))
-            .clone();
-        Ok(PaymentOutcome::Captured { charge_id })
+        Ok(PaymentOutcome::Captured { charge_id: charge_id(&request.idempotency_key) })
     }
+}
+
+/// `ch_sim_` and the first 16 bytes of sha256(key) in hex.
+fn charge_id(idempotency_key: &str) -> String {
+    let digest = Sha256::digest(idempotency_key.as_bytes());
+    digest[..16].iter().fold(String::from("ch_sim_"), |mut id, byte| {
+        let _ = write!(id, "{byte:02x}");
+        id
+    })
 }
 
 impl PaymentGateway for Simulator {
