@@ -4,11 +4,23 @@
 //! Dropping a `Delivery` without settling it is safe: JetStream redelivers
 //! it after ack_wait.
 
+use async_nats::Subject;
 use async_nats::jetstream::{self, AckKind};
 use std::time::Duration;
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::{BridgeError, headers};
+
+/// Copies the payload and subjects out of the client's read buffer. They
+/// are views into it, so one held delivery would otherwise keep a whole
+/// buffer chunk alive (thousands of deliveries wait on slow payments).
+fn compact(mut js: jetstream::Message) -> jetstream::Message {
+    let m = &mut js.message;
+    m.payload = bytes::Bytes::copy_from_slice(&m.payload);
+    m.subject = Subject::from(m.subject.as_str().to_string());
+    m.reply = m.reply.take().map(|r| Subject::from(r.as_str().to_string()));
+    js
+}
 
 /// One message from the saga consumer.
 #[derive(Debug)]
@@ -26,7 +38,7 @@ pub struct DeliveryHandler {
 
 impl Delivery {
     pub(crate) fn new(message: jetstream::Message, permit: OwnedSemaphorePermit) -> Self {
-        Self { message, _permit: permit }
+        Self { message: compact(message), _permit: permit }
     }
 
     pub fn payload(&self) -> &[u8] {
@@ -102,6 +114,7 @@ impl Delivery {
     }
 
     async fn settle(&self, kind: AckKind) -> Result<(), BridgeError> {
-        self.message.ack_with(kind).await.map_err(|e| BridgeError::Unavailable(e.to_string()))
+        // Boxed: see `kv.rs`; the settle futures sit in every worker task.
+        Box::pin(self.message.ack_with(kind)).await.map_err(|e| BridgeError::Unavailable(e.to_string()))
     }
 }

@@ -3,6 +3,11 @@
 //! Every write states the revision it read (`update`) or that the key must
 //! not exist (`create`): KV revisions, not in-memory locks, fence concurrent
 //! writers across tasks and replicas.
+//!
+//! The async-nats futures are boxed: they are large, and every saga,
+//! payment and intake future that awaits a KV call would otherwise carry
+//! their size for its whole life (thousands of orders wait on a slow
+//! payment at once; the box lives only while the call is in flight).
 
 use async_nats::jetstream::ErrorCode;
 use async_nats::jetstream::kv::{self, CreateErrorKind, EntryErrorKind, PutErrorKind, UpdateErrorKind};
@@ -66,7 +71,7 @@ impl<T: Serialize + DeserializeOwned> JsonKv<T> {
 
     /// Reads `key`; `None` when absent or deleted.
     pub async fn get(&self, key: &str) -> Result<Option<Versioned<T>>, BridgeError> {
-        let entry = self.store.entry(key).await.map_err(|e| match e.kind() {
+        let entry = Box::pin(self.store.entry(key)).await.map_err(|e| match e.kind() {
             EntryErrorKind::InvalidKey => BridgeError::Rejected(format!("invalid key {key}")),
             _ => BridgeError::Unavailable(e.to_string()),
         })?;
@@ -81,7 +86,7 @@ impl<T: Serialize + DeserializeOwned> JsonKv<T> {
     /// Writes `value` only if `key` does not exist; returns the new revision.
     pub async fn create(&self, key: &str, value: &T) -> Result<u64, BridgeError> {
         let bytes = self.encode(key, value)?;
-        self.store.create(key, bytes).await.map_err(|e| match e.kind() {
+        Box::pin(self.store.create(key, bytes)).await.map_err(|e| match e.kind() {
             CreateErrorKind::AlreadyExists => BridgeError::AlreadyExists { key: key.to_string() },
             _ if lost_race(&e) => BridgeError::AlreadyExists { key: key.to_string() },
             CreateErrorKind::InvalidKey => BridgeError::Rejected(format!("invalid key {key}")),
@@ -92,7 +97,7 @@ impl<T: Serialize + DeserializeOwned> JsonKv<T> {
     /// Writes `value` only if `key` is still at `revision`.
     pub async fn update(&self, key: &str, value: &T, revision: u64) -> Result<u64, BridgeError> {
         let bytes = self.encode(key, value)?;
-        self.store.update(key, bytes, revision).await.map_err(|e| match e.kind() {
+        Box::pin(self.store.update(key, bytes, revision)).await.map_err(|e| match e.kind() {
             UpdateErrorKind::WrongLastRevision => BridgeError::Conflict { key: key.to_string() },
             _ if lost_race(&e) => BridgeError::Conflict { key: key.to_string() },
             UpdateErrorKind::InvalidKey => BridgeError::Rejected(format!("invalid key {key}")),
@@ -103,7 +108,7 @@ impl<T: Serialize + DeserializeOwned> JsonKv<T> {
     /// Writes `value` unconditionally (only for records with one writer).
     pub async fn put(&self, key: &str, value: &T) -> Result<u64, BridgeError> {
         let bytes = self.encode(key, value)?;
-        self.store.put(key, bytes).await.map_err(|e| match e.kind() {
+        Box::pin(self.store.put(key, bytes)).await.map_err(|e| match e.kind() {
             PutErrorKind::InvalidKey => BridgeError::Rejected(format!("invalid key {key}")),
             _ => BridgeError::Unavailable(e.to_string()),
         })

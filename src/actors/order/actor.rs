@@ -6,6 +6,7 @@
 use actix::{Actor, ActorContext, ActorFutureExt, AtomicResponse, Context, Handler, WrapFuture};
 use futures::FutureExt;
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 
 use super::{SagaDeps, SagaError, saga};
 use crate::actors::supervision::panic_message;
@@ -29,11 +30,12 @@ pub struct RunSaga {
 
 #[derive(Debug)]
 pub struct OrderActor {
-    deps: SagaDeps,
+    deps: Arc<SagaDeps>,
 }
 
 impl OrderActor {
-    pub fn new(deps: SagaDeps) -> Self {
+    /// `deps` is shared: cloning `SagaDeps` allocates per actor address.
+    pub fn new(deps: Arc<SagaDeps>) -> Self {
         Self { deps }
     }
 }

@@ -68,19 +68,22 @@ impl From<actix::MailboxError> for SagaError {
 /// was delivered before (or replayed), so an older run may still be alive.
 pub(super) async fn run(deps: &SagaDeps, order: Order, delivered: i64, rerun: bool) -> Result<Order, SagaError> {
     let mut since = Instant::now();
-    let mut current = load_or_create(deps, order).await?;
+    // Sub-futures other than the step are boxed: the saga future's size is
+    // the largest of its states, and it is held while a step waits (on a
+    // slow payment, thousands of orders at once).
+    let mut current = Box::pin(load_or_create(deps, order)).await?;
     // Saved with the next write (operators see how often the saga re-ran).
     current.value.deliveries = current.value.deliveries.max(delivered);
     if rerun {
-        current = contest(deps, current).await?;
+        current = Box::pin(contest(deps, current)).await?;
     }
     loop {
         deps.tracker.progress(&current.value.order_id, current.value.status);
         if !current.value.events_published {
             let events = steps::events_for(&current.value);
-            publish(deps, &mut current.value, events).await?;
+            Box::pin(publish(deps, &mut current.value, events)).await?;
             if current.value.status.is_terminal() {
-                current = mark_published(deps, current).await?;
+                current = Box::pin(mark_published(deps, current)).await?;
             }
         }
         if current.value.status.is_terminal() {
@@ -90,7 +93,7 @@ pub(super) async fn run(deps: &SagaDeps, order: Order, delivered: i64, rerun: bo
         current = match step(deps, &current, since).await {
             Ok(next) => next,
             Err(e) => {
-                keep_published_events(deps, &current).await;
+                Box::pin(keep_published_events(deps, &current)).await;
                 return Err(e);
             }
         };
@@ -137,10 +140,10 @@ async fn step(deps: &SagaDeps, current: &Versioned<Order>, since: Instant) -> Re
         // No branch here, so announcing before recording cannot contradict a
         // later run; it saves the separate "events published" write.
         let events = steps::events_for(&next);
-        publish(deps, &mut next, events).instrument(span.clone()).await?;
+        Box::pin(publish(deps, &mut next, events)).instrument(span.clone()).await?;
         next.events_published = true;
     }
-    let (saved, ours) = save(deps, next, current.revision).instrument(span).await?;
+    let (saved, ours) = Box::pin(save(deps, next, current.revision)).instrument(span).await?;
     if ours && saved.value.status.is_terminal() && saved.value.events_published {
         record_terminal(deps, &saved.value);
     }
@@ -211,7 +214,9 @@ async fn publish(deps: &SagaDeps, order: &mut Order, events: Vec<OrderEvent>) ->
             continue;
         }
         let trace = TraceContext::current();
-        let ack = deps.publisher.send(PublishEvent { event, retry: true, trace }).await??;
+        // Boxed so the saga future does not carry the request's size while it
+        // waits on other steps (see `bridge::kv`).
+        let ack = Box::pin(deps.publisher.send(PublishEvent { event, retry: true, trace })).await??;
         order.record_event(name, ack.sequence);
     }
     Ok(())

@@ -40,7 +40,8 @@ pub struct WorkerSettings {
 #[derive(Debug)]
 pub struct WorkerActor {
     index: usize,
-    deps: SagaDeps,
+    /// Shared: cloning `SagaDeps` allocates once per actor address in it.
+    deps: Arc<SagaDeps>,
     settings: WorkerSettings,
 }
 
@@ -81,7 +82,7 @@ pub fn start_pool(
     let arbiters: Vec<Arbiter> = (0..threads.clamp(1, size)).map(|_| Arbiter::new()).collect();
     let workers = (0..size)
         .map(|i| {
-            let (deps, settings) = (deps.clone(), settings.clone());
+            let (deps, settings) = (Arc::new(deps.clone()), settings.clone());
             let addr: Addr<WorkerActor> =
                 WorkerActor::start_in_arbiter(&arbiters[i % arbiters.len()].handle(), move |ctx| {
                     ctx.set_mailbox_capacity(settings.mailbox);
@@ -93,17 +94,18 @@ pub fn start_pool(
     (workers, arbiters)
 }
 
-async fn settle(deps: SagaDeps, settings: WorkerSettings, delivery: Delivery) {
+async fn settle(deps: Arc<SagaDeps>, settings: WorkerSettings, delivery: Delivery) {
     let delivery = Arc::new(delivery);
     if delivery.delivered() > 1 {
         deps.metrics.redeliveries.inc();
     }
     let order = match order_from_created(delivery.payload()) {
         Ok(order) if delivery.order_id().is_some_and(|h| h != order.order_id.as_str()) => {
-            return dead_letter(&deps, &settings, &delivery, "Order-Id header does not match the payload".into()).await;
+            let reason = "Order-Id header does not match the payload".to_string();
+            return Box::pin(dead_letter(&deps, &settings, &delivery, reason)).await;
         }
         Ok(order) => order,
-        Err(e) => return dead_letter(&deps, &settings, &delivery, format!("poison: {e}")).await,
+        Err(e) => return Box::pin(dead_letter(&deps, &settings, &delivery, format!("poison: {e}"))).await,
     };
     let order_id = order.order_id.clone();
     let trace = delivery.trace();
@@ -121,11 +123,9 @@ async fn settle(deps: SagaDeps, settings: WorkerSettings, delivery: Delivery) {
     let keepalive = actix::spawn(keep_alive(delivery.clone(), settings.ack_wait));
     deps.metrics.deliveries_in_flight.inc();
     let trace = TraceContext::of(&span);
-    let result = OrderActor::new(deps.clone())
-        .start()
-        .send(RunSaga { order, trace, delivered: delivery.delivered(), rerun: is_rerun(&delivery) })
-        .instrument(span)
-        .await;
+    let run = RunSaga { order, trace, delivered: delivery.delivered(), rerun: is_rerun(&delivery) };
+    // Boxed: the request carries the order inline (see `bridge::kv`).
+    let result = Box::pin(OrderActor::new(deps.clone()).start().send(run)).instrument(span).await;
     deps.metrics.deliveries_in_flight.dec();
     keepalive.abort();
     let error = match result {
@@ -135,7 +135,7 @@ async fn settle(deps: SagaDeps, settings: WorkerSettings, delivery: Delivery) {
     };
     if delivery.delivered() >= settings.max_deliver {
         let reason = format!("max deliveries ({}) reached; last error: {error}", settings.max_deliver);
-        return dead_letter(&deps, &settings, &delivery, reason).await;
+        return Box::pin(dead_letter(&deps, &settings, &delivery, reason)).await;
     }
     let delay = retry_delay(delivery.delivered());
     tracing::warn!(%order_id, trace_id, error, ?delay, delivered = delivery.delivered(), "saga paused; will retry");
