@@ -90,7 +90,7 @@ pub(super) async fn run(deps: &SagaDeps, order: Order, delivered: i64, rerun: bo
             return Ok(current.value);
         }
         let before = Instant::now();
-        current = match step(deps, &current, since).await {
+        current = match Box::pin(step(deps, &current, since)).await {
             Ok(next) => next,
             Err(e) => {
                 Box::pin(keep_published_events(deps, &current)).await;

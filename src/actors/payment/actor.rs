@@ -90,12 +90,14 @@ async fn capture(
     request: ChargeRequest,
 ) -> Result<PaymentOutcome, PaymentError> {
     let key = request.order_id.clone();
-    let held = match claim::take(&payments, &key, lease).await? {
+    // The claim futures are boxed: this future waits on the provider call,
+    // so it should not also carry their size (see `bridge::kv`).
+    let held = match Box::pin(claim::take(&payments, &key, lease)).await? {
         Claim::Done(outcome) => return Ok(outcome),
         Claim::Held(held) => held,
     };
     let result = call_with_retries(gateway, metrics, request).await;
-    claim::record(&payments, &key, held, &result).await;
+    Box::pin(claim::record(&payments, &key, held, &result)).await;
     result
 }
 

@@ -60,7 +60,8 @@ impl Handler<DeliveryHandler> for WorkerActor {
         let work = async move {
             // A panic while settling one delivery must not take the worker
             // (and its mailbox) down: contain it; JetStream redelivers.
-            if let Err(panic) = AssertUnwindSafe(settle(deps, settings, msg.delivery)).catch_unwind().await {
+            let delivery = Arc::new(msg.delivery);
+            if let Err(panic) = AssertUnwindSafe(settle(deps, settings, delivery)).catch_unwind().await {
                 let message = crate::actors::supervision::panic_message(&*panic);
                 tracing::error!(worker = index, panic = %message, "panic contained while settling a delivery");
                 metrics.panicked("worker");
@@ -94,8 +95,9 @@ pub fn start_pool(
     (workers, arbiters)
 }
 
-async fn settle(deps: Arc<SagaDeps>, settings: WorkerSettings, delivery: Delivery) {
-    let delivery = Arc::new(delivery);
+/// Arguments are small on purpose: they live in the future for the whole
+/// saga (see `bridge::kv` on future sizes).
+async fn settle(deps: Arc<SagaDeps>, settings: WorkerSettings, delivery: Arc<Delivery>) {
     if delivery.delivered() > 1 {
         deps.metrics.redeliveries.inc();
     }
