@@ -114,6 +114,18 @@ impl<T: Serialize + DeserializeOwned> JsonKv<T> {
         })
     }
 
+    /// Deletes `key` only if it is still at `revision` (undoing our own
+    /// write); a conflict means someone else wrote it since.
+    pub async fn delete_at(&self, key: &str, revision: u64) -> Result<(), BridgeError> {
+        Box::pin(self.store.delete_expect_revision(key, Some(revision))).await.map_err(|e| {
+            if lost_race(&e) {
+                BridgeError::Conflict { key: key.to_string() }
+            } else {
+                BridgeError::Unavailable(e.to_string())
+            }
+        })
+    }
+
     fn encode(&self, key: &str, value: &T) -> Result<bytes::Bytes, BridgeError> {
         serde_json::to_vec(value)
             .map(bytes::Bytes::from)

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use super::idempotent;
 use crate::bridge::{BridgeError, JetStreamPublisher, JsonKv, Nats, PublishEvent};
-use crate::contracts::{EventKind, OrderEvent};
+use crate::contracts::OrderEvent;
 use crate::domain::{IdempotencyRecord, Order, OrderId, ValidOrder};
 use crate::metrics::Metrics;
 use crate::telemetry::TraceContext;
@@ -150,9 +150,14 @@ pub(super) fn new_order(order_id: OrderId, valid: ValidOrder, created_at: Offset
     Order::pending(order_id, valid.customer_id, valid.items, valid.currency, valid.payment_token, created_at)
 }
 
-/// Publishes `ORDER.created` (fail fast) and, once acknowledged, writes the
-/// order record so `GET /orders/{id}` answers at once. Returns whether the
-/// stream stored a new message (false = deduplicated repeat).
+/// Publishes `ORDER.created` (fail fast) and writes the order record at
+/// the same time, so `GET /orders/{id}` answers as soon as the client has
+/// its 202 and the accept costs one round trip, not two. Returns whether
+/// the stream stored a new message (false = deduplicated repeat).
+///
+/// If the publish fails, our record is deleted again (only at the revision
+/// we wrote): nothing half-accepted stays behind. The record is best
+/// effort: the saga creates it from the event if this write is lost.
 pub(super) async fn accept(deps: &IntakeDeps, mut order: Order) -> Result<bool, IntakeError> {
     let span = tracing::Span::current();
     span.record("order_id", order.order_id.as_str());
@@ -160,20 +165,31 @@ pub(super) async fn accept(deps: &IntakeDeps, mut order: Order) -> Result<bool, 
     order.trace_id = trace.trace_id().map(String::from);
     span.record("trace_id", order.trace_id.as_deref().unwrap_or_default());
     let event = OrderEvent::created(&order);
-    let ack = deps.publisher.send(PublishEvent { event, retry: false, trace }).await??;
-    order.record_event(EventKind::Created.name(), ack.sequence);
-    let order = &order;
+    let key = order.order_id.as_str();
+    let publish = deps.publisher.send(PublishEvent { event, retry: false, trace });
+    let (ack, created) = futures::join!(publish, deps.orders.create(key, &order));
+    let ack = match ack.map_err(IntakeError::from).and_then(|sent| sent.map_err(IntakeError::from)) {
+        Ok(ack) => ack,
+        Err(e) => {
+            if let Ok(revision) = created {
+                undo_record(deps, key, revision).await;
+            }
+            return Err(e);
+        }
+    };
     if !ack.duplicate {
         deps.metrics.orders_accepted.inc();
         deps.metrics.throughput.accepted();
     }
-    // The order is accepted now. The record is best effort here: the saga
-    // creates it from the event if this write is lost.
-    match deps.orders.create(order.order_id.as_str(), order).await {
+    match created {
         Ok(_) | Err(BridgeError::AlreadyExists { .. }) => {}
-        Err(e) => {
-            tracing::warn!(order_id = %order.order_id, error = %e, "order record not written at intake; saga will create it")
-        }
+        Err(e) => tracing::warn!(order_id = key, error = %e, "order record not written at intake; saga will create it"),
     }
     Ok(!ack.duplicate)
+}
+
+async fn undo_record(deps: &IntakeDeps, key: &str, revision: u64) {
+    if let Err(e) = deps.orders.delete_at(key, revision).await {
+        tracing::warn!(order_id = key, error = %e, "order record of a refused order not deleted");
+    }
 }

@@ -71,7 +71,12 @@ pub(super) async fn run(deps: &SagaDeps, order: Order, delivered: i64, rerun: bo
     // Sub-futures other than the step are boxed: the saga future's size is
     // the largest of its states, and it is held while a step waits (on a
     // slow payment, thousands of orders at once).
+    let announced = order.events.first().cloned();
     let mut current = Box::pin(load_or_create(deps, order)).await?;
+    if let Some(created) = announced.filter(|a| !current.value.events.iter().any(|e| e.event == a.event)) {
+        // Saved with the next write (intake does not know the sequence).
+        current.value.events.insert(0, created);
+    }
     // Saved with the next write (operators see how often the saga re-ran).
     current.value.deliveries = current.value.deliveries.max(delivered);
     if rerun {

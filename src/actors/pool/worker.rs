@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use crate::actors::order::{OrderActor, RunSaga, SagaDeps};
 use crate::bridge::{DeadLetterActor, Delivery, DeliveryHandler};
-use crate::contracts::order_from_created;
+use crate::contracts::{EventKind, order_from_created};
 use crate::ops::PoolStats;
 use crate::telemetry::TraceContext;
 use tracing::Instrument;
@@ -101,7 +101,7 @@ async fn settle(deps: Arc<SagaDeps>, settings: WorkerSettings, delivery: Arc<Del
     if delivery.delivered() > 1 {
         deps.metrics.redeliveries.inc();
     }
-    let order = match order_from_created(delivery.payload()) {
+    let mut order = match order_from_created(delivery.payload()) {
         Ok(order) if delivery.order_id().is_some_and(|h| h != order.order_id.as_str()) => {
             let reason = "Order-Id header does not match the payload".to_string();
             return Box::pin(dead_letter(&deps, &settings, &delivery, reason)).await;
@@ -109,6 +109,11 @@ async fn settle(deps: Arc<SagaDeps>, settings: WorkerSettings, delivery: Arc<Del
         Ok(order) => order,
         Err(e) => return Box::pin(dead_letter(&deps, &settings, &delivery, format!("poison: {e}"))).await,
     };
+    if delivery.subject() != crate::bridge::subjects::REPLAY {
+        // Intake writes its record while publishing, before it knows the
+        // sequence: the saga records it from here.
+        order.record_event(EventKind::Created.name(), delivery.stream_sequence());
+    }
     let order_id = order.order_id.clone();
     let trace = delivery.trace();
     let trace_id = trace.trace_id().unwrap_or_default().to_string();
