@@ -27,6 +27,9 @@ pub struct Settings {
     pub http_addr: SocketAddr,
     /// `WORKER_POOL_SIZE`: worker actors in the pool.
     pub worker_pool_size: usize,
+    /// `WORKER_THREADS`: arbiter threads for the pool; 0 = the workers
+    /// share the system arbiter's thread (fewer thread hops per order).
+    pub worker_threads: usize,
     /// `MAILBOX_CAPACITY`: bound of every bounded mailbox (workers, services);
     /// also how many orders one worker may hold in flight.
     pub mailbox_capacity: usize,
@@ -111,6 +114,7 @@ impl Default for Settings {
             nats_connect_timeout: Duration::from_secs(30),
             http_addr: SocketAddr::from(([0, 0, 0, 0], 8080)),
             worker_pool_size: 10,
+            worker_threads: 2,
             mailbox_capacity: 64,
             payment_gateway_url: None,
             payment_timeout: Duration::from_secs(5),
@@ -174,6 +178,7 @@ impl Settings {
             nats_connect_timeout: p.secs("NATS_CONNECT_TIMEOUT_SECS", d.nats_connect_timeout),
             http_addr: p.parse("HTTP_ADDR", d.http_addr),
             worker_pool_size: p.bounded("WORKER_POOL_SIZE", d.worker_pool_size, 1, 1024),
+            worker_threads: p.bounded("WORKER_THREADS", d.worker_threads, 0, 64),
             mailbox_capacity: p.bounded("MAILBOX_CAPACITY", d.mailbox_capacity, 1, 1 << 20),
             payment_gateway_url: p.url("PAYMENT_GATEWAY_URL"),
             payment_timeout: p.millis("PAYMENT_TIMEOUT_MS", d.payment_timeout),
@@ -362,6 +367,14 @@ mod tests {
     fn zero_workers_is_rejected() {
         let err = Settings::from_map(&map(&[("WORKER_POOL_SIZE", "0")])).expect_err("zero workers");
         assert!(err.to_string().contains("WORKER_POOL_SIZE"));
+    }
+
+    #[test]
+    fn zero_worker_threads_is_allowed_and_too_many_is_rejected() {
+        let s = Settings::from_map(&map(&[("WORKER_THREADS", "0")])).expect("0 = the system arbiter");
+        assert_eq!(s.worker_threads, 0);
+        let err = Settings::from_map(&map(&[("WORKER_THREADS", "65")])).expect_err("too many");
+        assert!(err.to_string().contains("WORKER_THREADS"));
     }
 
     #[test]

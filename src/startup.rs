@@ -30,9 +30,6 @@ use crate::readiness::Readiness;
 
 /// How long shutdown waits for pending publishes to reach NATS.
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
-/// Arbiter threads the worker pool is spread over.
-const WORKER_THREADS: usize = 2;
-
 /// The running service.
 pub struct Application {
     port: u16,
@@ -227,7 +224,7 @@ fn start_consuming(
         dead_letters,
         stats: stats.clone(),
     };
-    let (workers, arbiters) = start_pool(deps, &worker_settings, settings.worker_pool_size, WORKER_THREADS);
+    let (workers, arbiters) = start_pool(deps, &worker_settings, settings.worker_pool_size, settings.worker_threads);
     let capacity = settings.worker_pool_size * settings.mailbox_capacity;
     let tree = tree.clone();
     let consumer =

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::events::subjects;
-use crate::helpers::{assert_error_shape, order_body, spawn_app};
+use crate::helpers::{assert_error_shape, order_body, spawn_app, spawn_app_with};
 use crate::nats::NatsServer;
 
 #[actix_web::test]
@@ -146,4 +146,20 @@ async fn concurrent_orders_never_oversell() {
     let out_of_stock = orders.iter().filter(|o| o["failure_reason"] == "OUT_OF_STOCK").count();
     assert_eq!((completed, out_of_stock), (5, 15), "{orders:#?}");
     app.assert_stock_eventually("SKU-HOT", (0, 0)).await;
+}
+
+#[actix_web::test]
+async fn orders_complete_and_never_oversell_with_the_worker_pool_on_the_system_arbiter() {
+    let nats = NatsServer::start().await;
+    let app = spawn_app_with(&nats, |s| s.worker_threads = 0).await;
+    app.stock("SKU-ONE-THREAD", 5).await;
+
+    let body = order_body("cust-one-thread", &[("SKU-ONE-THREAD", 1, 999)], "tok_visa");
+    let ids = join_all((0..12).map(|_| app.place_order(&body))).await;
+    let orders = join_all(ids.iter().map(|id| app.wait_terminal(id))).await;
+
+    let completed = orders.iter().filter(|o| o["status"] == "COMPLETED").count();
+    let out_of_stock = orders.iter().filter(|o| o["failure_reason"] == "OUT_OF_STOCK").count();
+    assert_eq!((completed, out_of_stock), (5, 7), "{orders:#?}");
+    app.assert_stock_eventually("SKU-ONE-THREAD", (0, 0)).await;
 }

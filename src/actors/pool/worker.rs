@@ -72,23 +72,25 @@ impl Handler<DeliveryHandler> for WorkerActor {
     }
 }
 
-/// Starts `size` workers over up to `threads` arbiters; returns their
-/// recipients and the arbiters (kept alive by the caller).
+/// Starts `size` workers over up to `threads` arbiters (0 = on the
+/// caller's arbiter); returns their recipients and the arbiters (kept
+/// alive by the caller).
 pub fn start_pool(
     deps: &SagaDeps,
     settings: &WorkerSettings,
     size: usize,
     threads: usize,
 ) -> (Vec<Recipient<DeliveryHandler>>, Vec<Arbiter>) {
-    let arbiters: Vec<Arbiter> = (0..threads.clamp(1, size)).map(|_| Arbiter::new()).collect();
+    let arbiters: Vec<Arbiter> = (0..threads.min(size)).map(|_| Arbiter::new()).collect();
     let workers = (0..size)
         .map(|i| {
             let (deps, settings) = (Arc::new(deps.clone()), settings.clone());
-            let addr: Addr<WorkerActor> =
-                WorkerActor::start_in_arbiter(&arbiters[i % arbiters.len()].handle(), move |ctx| {
-                    ctx.set_mailbox_capacity(settings.mailbox);
-                    WorkerActor { index: i, deps, settings }
-                });
+            // No arbiters: the workers share the caller's (system) thread.
+            let arbiter = arbiters.get(i % arbiters.len().max(1)).map_or_else(actix::Arbiter::current, Arbiter::handle);
+            let addr: Addr<WorkerActor> = WorkerActor::start_in_arbiter(&arbiter, move |ctx| {
+                ctx.set_mailbox_capacity(settings.mailbox);
+                WorkerActor { index: i, deps, settings }
+            });
             addr.recipient()
         })
         .collect();
