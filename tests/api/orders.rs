@@ -149,17 +149,18 @@ async fn concurrent_orders_never_oversell() {
 }
 
 #[actix_web::test]
-async fn orders_complete_and_never_oversell_with_the_worker_pool_on_the_system_arbiter() {
+async fn orders_complete_and_never_oversell_with_the_worker_pool_on_two_arbiter_threads() {
     let nats = NatsServer::start().await;
-    let app = spawn_app_with(&nats, |s| s.worker_threads = 0).await;
-    app.stock("SKU-ONE-THREAD", 5).await;
+    // The default (0) runs the pool on the system arbiter; this is the other layout.
+    let app = spawn_app_with(&nats, |s| s.worker_threads = 2).await;
+    app.stock("SKU-TWO-THREADS", 5).await;
 
-    let body = order_body("cust-one-thread", &[("SKU-ONE-THREAD", 1, 999)], "tok_visa");
+    let body = order_body("cust-two-threads", &[("SKU-TWO-THREADS", 1, 999)], "tok_visa");
     let ids = join_all((0..12).map(|_| app.place_order(&body))).await;
     let orders = join_all(ids.iter().map(|id| app.wait_terminal(id))).await;
 
     let completed = orders.iter().filter(|o| o["status"] == "COMPLETED").count();
     let out_of_stock = orders.iter().filter(|o| o["failure_reason"] == "OUT_OF_STOCK").count();
     assert_eq!((completed, out_of_stock), (5, 7), "{orders:#?}");
-    app.assert_stock_eventually("SKU-ONE-THREAD", (0, 0)).await;
+    app.assert_stock_eventually("SKU-TWO-THREADS", (0, 0)).await;
 }
