@@ -6,7 +6,7 @@
 //! redelivery. Runs under an actix `Supervisor`: a panic is contained,
 //! counted, and the actor restarts with the same `Addr`.
 
-use actix::{Actor, Context, Handler, ResponseActFuture, Supervised};
+use actix::{Actor, AsyncContext, Context, Handler, ResponseFuture, Supervised};
 use std::sync::Arc;
 
 use super::messages::*;
@@ -30,9 +30,10 @@ impl InventoryActor {
 
     fn run<T: 'static>(
         &self,
+        ctx: &Context<Self>,
         fut: impl std::future::Future<Output = Result<T, InventoryError>> + 'static,
-    ) -> ResponseActFuture<Self, Result<T, InventoryError>> {
-        supervision::contain(self.child.clone(), fut, |m| Err(InventoryError::Crashed(m)))
+    ) -> ResponseFuture<Result<T, InventoryError>> {
+        supervision::contain(ctx.address(), self.child.clone(), fut, |m| Err(InventoryError::Crashed(m)))
     }
 }
 
@@ -122,53 +123,61 @@ async fn set(stock: StockStore, msg: SetStock) -> Result<StockRecord, InventoryE
 }
 
 impl Handler<ReserveStock> for InventoryActor {
-    type Result = ResponseActFuture<Self, Result<Reservation, InventoryError>>;
+    type Result = ResponseFuture<Result<Reservation, InventoryError>>;
 
-    fn handle(&mut self, msg: ReserveStock, _ctx: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, msg: ReserveStock, ctx: &mut Context<Self>) -> Self::Result {
         let span = traced("inventory.reserve", &msg.order_id, &msg.trace);
-        self.run(reserve(self.stock.clone(), msg).instrument(span))
+        self.run(ctx, reserve(self.stock.clone(), msg).instrument(span))
     }
 }
 
 impl Handler<CommitStock> for InventoryActor {
-    type Result = ResponseActFuture<Self, Result<(), InventoryError>>;
+    type Result = ResponseFuture<Result<(), InventoryError>>;
 
-    fn handle(&mut self, msg: CommitStock, _ctx: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, msg: CommitStock, ctx: &mut Context<Self>) -> Self::Result {
         let span = traced("inventory.commit", &msg.order_id, &msg.trace);
-        self.run(commit_all(self.stock.clone(), msg).instrument(span))
+        self.run(ctx, commit_all(self.stock.clone(), msg).instrument(span))
     }
 }
 
 impl Handler<ReleaseStock> for InventoryActor {
-    type Result = ResponseActFuture<Self, Result<(), InventoryError>>;
+    type Result = ResponseFuture<Result<(), InventoryError>>;
 
-    fn handle(&mut self, msg: ReleaseStock, _ctx: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, msg: ReleaseStock, ctx: &mut Context<Self>) -> Self::Result {
         let span = traced("inventory.release", &msg.order_id, &msg.trace);
-        self.run(release_all(self.stock.clone(), msg).instrument(span))
+        self.run(ctx, release_all(self.stock.clone(), msg).instrument(span))
     }
 }
 
 impl Handler<SetStock> for InventoryActor {
-    type Result = ResponseActFuture<Self, Result<StockRecord, InventoryError>>;
+    type Result = ResponseFuture<Result<StockRecord, InventoryError>>;
 
-    fn handle(&mut self, msg: SetStock, _ctx: &mut Context<Self>) -> Self::Result {
-        self.run(set(self.stock.clone(), msg))
+    fn handle(&mut self, msg: SetStock, ctx: &mut Context<Self>) -> Self::Result {
+        self.run(ctx, set(self.stock.clone(), msg))
     }
 }
 
 impl Handler<GetStock> for InventoryActor {
-    type Result = ResponseActFuture<Self, Result<Option<StockRecord>, InventoryError>>;
+    type Result = ResponseFuture<Result<Option<StockRecord>, InventoryError>>;
 
-    fn handle(&mut self, msg: GetStock, _ctx: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, msg: GetStock, ctx: &mut Context<Self>) -> Self::Result {
         let stock = self.stock.clone();
-        self.run(async move { Ok(stock.read(&msg.sku).await?.map(|v| v.value)) })
+        self.run(ctx, async move { Ok(stock.read(&msg.sku).await?.map(|v| v.value)) })
+    }
+}
+
+impl Handler<supervision::Restart> for InventoryActor {
+    type Result = ();
+
+    fn handle(&mut self, _msg: supervision::Restart, ctx: &mut Context<Self>) {
+        supervision::restart(ctx);
     }
 }
 
 impl Handler<supervision::InjectPanic> for InventoryActor {
-    type Result = ResponseActFuture<Self, Result<(), String>>;
+    type Result = ResponseFuture<Result<(), String>>;
 
-    fn handle(&mut self, msg: supervision::InjectPanic, _ctx: &mut Context<Self>) -> Self::Result {
-        supervision::inject_panic(self.child.clone(), msg)
+    fn handle(&mut self, msg: supervision::InjectPanic, ctx: &mut Context<Self>) -> Self::Result {
+        supervision::inject_panic(ctx.address(), self.child.clone(), msg)
     }
 }

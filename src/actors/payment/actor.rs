@@ -13,7 +13,7 @@
 //! an unknown outcome never becomes a decline. Supervised: a panic is
 //! contained, counted and the actor restarts with the same `Addr`.
 
-use actix::{Actor, Context, Handler, ResponseActFuture, Supervised};
+use actix::{Actor, AsyncContext, Context, Handler, ResponseFuture, Supervised};
 use backon::{ExponentialBuilder, Retryable};
 use std::sync::Arc;
 use std::time::Duration;
@@ -126,9 +126,9 @@ async fn call_with_retries(
 }
 
 impl Handler<CapturePayment> for PaymentActor {
-    type Result = ResponseActFuture<Self, Result<PaymentOutcome, PaymentError>>;
+    type Result = ResponseFuture<Result<PaymentOutcome, PaymentError>>;
 
-    fn handle(&mut self, msg: CapturePayment, _ctx: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, msg: CapturePayment, ctx: &mut Context<Self>) -> Self::Result {
         let span = tracing::info_span!(
             "payment.capture",
             order_id = %msg.request.order_id,
@@ -138,14 +138,22 @@ impl Handler<CapturePayment> for PaymentActor {
         msg.trace.parent(&span);
         let fut = capture(self.gateway.clone(), self.payments.clone(), self.lease, self.metrics.clone(), msg.request)
             .instrument(span);
-        supervision::contain(self.child.clone(), fut, |m| Err(PaymentError::Crashed(m)))
+        supervision::contain(ctx.address(), self.child.clone(), fut, |m| Err(PaymentError::Crashed(m)))
+    }
+}
+
+impl Handler<supervision::Restart> for PaymentActor {
+    type Result = ();
+
+    fn handle(&mut self, _msg: supervision::Restart, ctx: &mut Context<Self>) {
+        supervision::restart(ctx);
     }
 }
 
 impl Handler<supervision::InjectPanic> for PaymentActor {
-    type Result = ResponseActFuture<Self, Result<(), String>>;
+    type Result = ResponseFuture<Result<(), String>>;
 
-    fn handle(&mut self, msg: supervision::InjectPanic, _ctx: &mut Context<Self>) -> Self::Result {
-        supervision::inject_panic(self.child.clone(), msg)
+    fn handle(&mut self, msg: supervision::InjectPanic, ctx: &mut Context<Self>) -> Self::Result {
+        supervision::inject_panic(ctx.address(), self.child.clone(), msg)
     }
 }

@@ -1,6 +1,14 @@
 //! Panic containment for actor handlers.
+//!
+//! A contained reply runs as a task of its own on the actor's arbiter
+//! (`ResponseFuture`), not inside the actor's context: actix polls every
+//! future held by a context on each wake-up, so thousands of in-flight
+//! payment calls held there made each event cost O(in-flight). A panic is
+//! caught in the task, recorded on the child, and the actor is told to stop
+//! ([`Restart`]) so its `Supervisor` restarts it; other in-flight replies
+//! are not cancelled by that restart.
 
-use actix::{Actor, ActorContext, ActorFutureExt, Context, ResponseActFuture};
+use actix::{Actor, ActorContext, Addr, Context, Handler, ResponseFuture};
 use futures::FutureExt;
 use std::any::Any;
 use std::future::Future;
@@ -9,29 +17,45 @@ use std::sync::Arc;
 
 use super::SupervisedChild;
 
+/// Stop now so the `Supervisor` restarts the actor (sent by a contained
+/// reply that panicked).
+#[derive(Debug, actix::Message)]
+#[rtype(result = "()")]
+pub struct Restart;
+
+/// Handles [`Restart`] for a supervised actor.
+pub fn restart<A>(ctx: &mut Context<A>)
+where
+    A: Actor<Context = Context<A>>,
+{
+    ctx.stop();
+}
+
 /// Runs `fut` as the actor's reply; on panic records it on `child`, stops
-/// the actor (its `Supervisor` restarts it per the child's policy) and
-/// replies with `crashed(message)`.
+/// the actor at `addr` (its `Supervisor` restarts it per the child's
+/// policy) and replies with `crashed(message)`.
 pub fn contain<A, T>(
+    addr: Addr<A>,
     child: Arc<SupervisedChild>,
     fut: impl Future<Output = T> + 'static,
     crashed: impl FnOnce(String) -> T + 'static,
-) -> ResponseActFuture<A, T>
+) -> ResponseFuture<T>
 where
-    A: Actor<Context = Context<A>>,
+    A: Actor<Context = Context<A>> + Handler<Restart>,
     T: 'static,
 {
-    let guarded = actix::fut::wrap_future::<_, A>(AssertUnwindSafe(fut).catch_unwind());
-    Box::pin(guarded.map(move |result, _act, ctx| match result {
-        Ok(value) => value,
-        Err(panic) => {
-            let message = panic_message(&*panic);
-            tracing::error!(actor = child.name(), panic = %message, "panic contained; stopping actor for restart");
-            child.failed(&format!("panic: {message}"));
-            ctx.stop();
-            crashed(message)
+    Box::pin(async move {
+        match AssertUnwindSafe(fut).catch_unwind().await {
+            Ok(value) => value,
+            Err(panic) => {
+                let message = panic_message(&*panic);
+                tracing::error!(actor = child.name(), panic = %message, "panic contained; stopping actor for restart");
+                child.failed(&format!("panic: {message}"));
+                addr.do_send(Restart);
+                crashed(message)
+            }
         }
-    }))
+    })
 }
 
 /// The text of a panic payload.
@@ -55,9 +79,13 @@ pub struct InjectPanic {
 }
 
 /// The reply to [`InjectPanic`]: panics inside a contained future.
-pub fn inject_panic<A>(child: Arc<SupervisedChild>, msg: InjectPanic) -> ResponseActFuture<A, Result<(), String>>
+pub fn inject_panic<A>(
+    addr: Addr<A>,
+    child: Arc<SupervisedChild>,
+    msg: InjectPanic,
+) -> ResponseFuture<Result<(), String>>
 where
-    A: Actor<Context = Context<A>>,
+    A: Actor<Context = Context<A>> + Handler<Restart>,
 {
     let injected = async move {
         if !msg.reason.is_empty() {
@@ -65,5 +93,5 @@ where
         }
         Ok(())
     };
-    contain(child, injected, Err)
+    contain(addr, child, injected, Err)
 }
