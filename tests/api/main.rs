@@ -31,5 +31,6 @@ mod outage;
 mod payment;
 mod restart;
 mod shutdown;
+mod stale_runs;
 mod tracing_otlp;
 mod validation;

@@ -1,0 +1,80 @@
+//! Two runs of one order's saga overlapping (a paused instance resuming
+//! after its message was redelivered): the inventory actor, writing to a
+//! real KV bucket, refuses the older run's stock changes once a newer run
+//! of a contested order has touched the SKU.
+
+use actix::{Actor, Addr};
+use order_service::actors::inventory::{
+    CommitStock, GetStock, InventoryActor, InventoryError, ReserveStock, SagaRun, SetStock,
+};
+use order_service::actors::supervision::{RestartPolicy, SupervisedChild};
+use order_service::domain::OrderItem;
+use order_service::metrics::Metrics;
+use order_service::telemetry::TraceContext;
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::helpers::test_settings;
+use crate::nats::NatsServer;
+
+const ORDER: &str = "0190b2a4-0000-7000-8000-000000000001";
+const SKU: &str = "SKU-STALE";
+
+async fn inventory(nats: &NatsServer) -> Addr<InventoryActor> {
+    let handles = order_service::bridge::connect(&test_settings(nats.url())).await.expect("connect to NATS");
+    let child = SupervisedChild::new("inventory", RestartPolicy::default(), Arc::new(Metrics::new()));
+    InventoryActor::new(handles.inventory.clone(), child).start()
+}
+
+fn run(token: u64, contested: bool) -> SagaRun {
+    SagaRun { token, contested, loaded_at: Instant::now() }
+}
+
+fn reserve(run: SagaRun) -> ReserveStock {
+    let items = vec![OrderItem { sku: SKU.into(), quantity: 2, unit_price_minor: 100 }];
+    ReserveStock { order_id: ORDER.into(), run, items, trace: TraceContext::default() }
+}
+
+async fn stock(inventory: &Addr<InventoryActor>) -> (u64, u64) {
+    let record = inventory.send(GetStock { sku: SKU.into() }).await.expect("mailbox").expect("read").expect("stocked");
+    (record.available, record.reserved)
+}
+
+#[actix_web::test]
+async fn a_stale_run_cannot_reserve_again_after_a_newer_run_committed_the_order() {
+    let nats = NatsServer::start().await;
+    let inventory = inventory(&nats).await;
+    inventory.send(SetStock { sku: SKU.into(), available: 10 }).await.expect("mailbox").expect("stock set");
+
+    // The newer run (order record revision 5, contested) reserves and sells.
+    inventory.send(reserve(run(5, true))).await.expect("mailbox").expect("reserved");
+    let commit = CommitStock {
+        order_id: ORDER.into(),
+        run: run(7, true),
+        skus: vec![SKU.into()],
+        trace: TraceContext::default(),
+    };
+    inventory.send(commit).await.expect("mailbox").expect("committed");
+    assert_eq!(stock(&inventory).await, (8, 0));
+
+    // The paused first run read the order at revision 1 and now resumes.
+    let stale = inventory.send(reserve(run(1, false))).await.expect("mailbox");
+
+    assert!(matches!(stale, Err(InventoryError::Superseded(_))), "{stale:?}");
+    assert_eq!(stock(&inventory).await, (8, 0), "the stale run must not hold stock again");
+}
+
+#[actix_web::test]
+async fn an_uncontested_replay_is_idempotent_and_leaves_no_fence() {
+    let nats = NatsServer::start().await;
+    let inventory = inventory(&nats).await;
+    inventory.send(SetStock { sku: SKU.into(), available: 10 }).await.expect("mailbox").expect("stock set");
+
+    for _ in 0..2 {
+        inventory.send(reserve(run(1, false))).await.expect("mailbox").expect("reserved");
+    }
+
+    assert_eq!(stock(&inventory).await, (8, 2));
+    let record = inventory.send(GetStock { sku: SKU.into() }).await.expect("mailbox").expect("read").expect("stocked");
+    assert!(record.fences.is_empty(), "{:?}", record.fences);
+}
