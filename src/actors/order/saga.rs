@@ -68,15 +68,10 @@ impl From<actix::MailboxError> for SagaError {
 /// was delivered before (or replayed), so an older run may still be alive.
 pub(super) async fn run(deps: &SagaDeps, order: Order, delivered: i64, rerun: bool) -> Result<Order, SagaError> {
     let mut since = Instant::now();
-    // Sub-futures other than the step are boxed: the saga future's size is
-    // the largest of its states, and it is held while a step waits (on a
-    // slow payment, thousands of orders at once).
-    let announced = order.events.first().cloned();
+    // Sub-futures are boxed: the saga future's size is the largest of its
+    // states, and it is held while a step waits (on a slow payment,
+    // thousands of orders at once).
     let mut current = Box::pin(load_or_create(deps, order)).await?;
-    if let Some(created) = announced.filter(|a| !current.value.events.iter().any(|e| e.event == a.event)) {
-        // Saved with the next write (intake does not know the sequence).
-        current.value.events.insert(0, created);
-    }
     // Saved with the next write (operators see how often the saga re-ran).
     current.value.deliveries = current.value.deliveries.max(delivered);
     if rerun {
@@ -155,9 +150,17 @@ async fn step(deps: &SagaDeps, current: &Versioned<Order>, since: Instant) -> Re
     Ok(saved)
 }
 
+/// The order record, created from the event if intake has not written it.
+/// A found record gets the `ORDER.created` reference from `order` if it
+/// lacks it (intake writes its record before it knows the sequence); it is
+/// saved with the next write.
 async fn load_or_create(deps: &SagaDeps, order: Order) -> Result<Versioned<Order>, SagaError> {
     let key = order.order_id.to_string();
-    if let Some(found) = deps.orders.get(&key).await? {
+    if let Some(mut found) = deps.orders.get(&key).await? {
+        let created = order.events.into_iter().next();
+        if let Some(created) = created.filter(|c| !found.value.events.iter().any(|e| e.event == c.event)) {
+            found.value.events.insert(0, created);
+        }
         return Ok(found);
     }
     match deps.orders.create(&key, &order).await {

@@ -85,11 +85,15 @@ pub fn start_pool(
     threads: usize,
 ) -> (Vec<Recipient<DeliveryHandler>>, Vec<Arbiter>) {
     let arbiters: Vec<Arbiter> = (0..threads.min(size)).map(|_| Arbiter::new()).collect();
+    let deps = Arc::new(deps.clone());
     let workers = (0..size)
         .map(|i| {
-            let (deps, settings) = (Arc::new(deps.clone()), settings.clone());
+            let (deps, settings) = (deps.clone(), settings.clone());
             // No arbiters: the workers share the caller's (system) thread.
-            let arbiter = arbiters.get(i % arbiters.len().max(1)).map_or_else(actix::Arbiter::current, Arbiter::handle);
+            let arbiter = match arbiters.is_empty() {
+                true => Arbiter::current(),
+                false => arbiters[i % arbiters.len()].handle(),
+            };
             let addr: Addr<WorkerActor> = WorkerActor::start_in_arbiter(&arbiter, move |ctx| {
                 ctx.set_mailbox_capacity(settings.mailbox);
                 WorkerActor { index: i, deps, settings }
