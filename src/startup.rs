@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use crate::actors::intake::IntakeActor;
 use crate::actors::inventory::InventoryActor;
-use crate::actors::order::{OrderTracker, SagaDeps};
+use crate::actors::order::{OrderTracker, SagaDeps, SettleSettings};
 use crate::actors::payment::{HttpGateway, PaymentActor, PaymentGateway, Simulator};
 use crate::actors::pool::{WorkerSettings, start_pool};
 use crate::actors::supervision::{RestartPolicy, SupervisedChild, SupervisionTree};
@@ -217,13 +217,13 @@ fn start_consuming(
     dead_letters: Addr<DeadLetterActor>,
     stats: Arc<PoolStats>,
 ) -> (Addr<JetStreamConsumer>, InFlight, Vec<Arbiter>) {
-    let worker_settings = WorkerSettings {
+    let settle = SettleSettings {
         ack_wait: settings.ack_wait,
         max_deliver: settings.max_deliver,
-        mailbox: settings.mailbox_capacity,
         dead_letters,
         stats: stats.clone(),
     };
+    let worker_settings = WorkerSettings { mailbox: settings.mailbox_capacity, settle };
     let (workers, arbiters) = start_pool(deps, &worker_settings, settings.worker_pool_size, settings.worker_threads);
     let capacity = settings.worker_pool_size * settings.mailbox_capacity;
     let tree = tree.clone();

@@ -66,7 +66,7 @@ impl From<actix::MailboxError> for SagaError {
 
 /// Runs the saga of `order` to a terminal status. `rerun`: the message
 /// was delivered before (or replayed), so an older run may still be alive.
-pub(super) async fn run(deps: &SagaDeps, order: Order, delivered: i64, rerun: bool) -> Result<Order, SagaError> {
+pub(super) async fn run(deps: &SagaDeps, order: &Order, delivered: i64, rerun: bool) -> Result<Order, SagaError> {
     let mut since = Instant::now();
     // Sub-futures are boxed: the saga future's size is the largest of its
     // states, and it is held while a step waits (on a slow payment,
@@ -154,17 +154,17 @@ async fn step(deps: &SagaDeps, current: &Versioned<Order>, since: Instant) -> Re
 /// A found record gets the `ORDER.created` reference from `order` if it
 /// lacks it (intake writes its record before it knows the sequence); it is
 /// saved with the next write.
-async fn load_or_create(deps: &SagaDeps, order: Order) -> Result<Versioned<Order>, SagaError> {
+async fn load_or_create(deps: &SagaDeps, order: &Order) -> Result<Versioned<Order>, SagaError> {
     let key = order.order_id.to_string();
     if let Some(mut found) = deps.orders.get(&key).await? {
-        let created = order.events.into_iter().next();
+        let created = order.events.first();
         if let Some(created) = created.filter(|c| !found.value.events.iter().any(|e| e.event == c.event)) {
-            found.value.events.insert(0, created);
+            found.value.events.insert(0, created.clone());
         }
         return Ok(found);
     }
-    match deps.orders.create(&key, &order).await {
-        Ok(revision) => Ok(Versioned { value: order, revision }),
+    match deps.orders.create(&key, order).await {
+        Ok(revision) => Ok(Versioned { value: order.clone(), revision }),
         Err(BridgeError::AlreadyExists { .. }) => reload(deps, &key).await,
         Err(e) => Err(e.into()),
     }

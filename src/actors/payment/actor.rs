@@ -96,15 +96,17 @@ async fn capture(
         Claim::Done(outcome) => return Ok(outcome),
         Claim::Held(held) => held,
     };
-    let result = call_with_retries(gateway, metrics, request).await;
+    let result = call_with_retries(gateway, metrics, &request).await;
     Box::pin(claim::record(&payments, &key, held, &result)).await;
     result
 }
 
+/// `request` by reference: this future is held for the whole provider
+/// call and should not carry a second copy of it.
 async fn call_with_retries(
     gateway: Arc<dyn PaymentGateway>,
     metrics: Arc<Metrics>,
-    request: ChargeRequest,
+    request: &ChargeRequest,
 ) -> Result<PaymentOutcome, PaymentError> {
     let attempt = || {
         let (gateway, metrics, request) = (gateway.clone(), metrics.clone(), request.clone());

@@ -1,7 +1,8 @@
 //! The worker pool: `WORKER_POOL_SIZE` `WorkerActor`s with bounded mailboxes
-//! (`MAILBOX_CAPACITY`), spread over a few arbiter threads. Workers settle
-//! JetStream deliveries: decode, run the order's saga in its own
-//! `OrderActor`, then ack or nak.
+//! (`MAILBOX_CAPACITY`), spread over a few arbiter threads. Workers take
+//! JetStream deliveries, decode each and start its order's `OrderActor`,
+//! which runs the saga and settles the delivery (ack, nak or dead letter);
+//! poison is dead-lettered by the worker itself.
 
 mod worker;
 

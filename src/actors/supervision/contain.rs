@@ -44,18 +44,18 @@ where
     A: Actor<Context = Context<A>> + Handler<Restart>,
     T: 'static,
 {
-    Box::pin(async move {
-        match AssertUnwindSafe(fut).catch_unwind().await {
-            Ok(value) => value,
-            Err(panic) => {
-                let message = panic_message(&*panic);
-                tracing::error!(actor = child.name(), panic = %message, "panic contained; stopping actor for restart");
-                child.failed(&format!("panic: {message}"));
-                addr.do_send(Restart);
-                crashed(message)
-            }
+    // A combinator, not an `async` block: a block would store `fut` twice
+    // (as its capture and as the awaited future), doubling every reply.
+    Box::pin(AssertUnwindSafe(fut).catch_unwind().map(move |result| match result {
+        Ok(value) => value,
+        Err(panic) => {
+            let message = panic_message(&*panic);
+            tracing::error!(actor = child.name(), panic = %message, "panic contained; stopping actor for restart");
+            child.failed(&format!("panic: {message}"));
+            addr.do_send(Restart);
+            crashed(message)
         }
-    })
+    }))
 }
 
 /// The text of a panic payload.

@@ -1,0 +1,105 @@
+//! Settling the JetStream delivery that started an order's saga run:
+//!
+//! - the saga reached a terminal status → ack;
+//! - failure → nak with a delay growing with the delivery count (1 s … 60 s);
+//!   on the last allowed delivery (`MAX_DELIVER`) → dead-lettered instead,
+//!   so the order is visible to operators and can be replayed;
+//! - undecodable payloads (poison, found by the pool) → dead-lettered, then
+//!   terminated (never redelivered, never blocks the orders behind it).
+//!
+//! If dead-lettering itself fails (NATS down) the message is nak'd: it is
+//! never dropped. While a saga runs, [`keep_alive`] sends in-progress acks
+//! every third of ack_wait so a slow but healthy order is not redelivered.
+
+use actix::Addr;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{SagaDeps, SagaError};
+use crate::bridge::{BridgeError, DeadLetterActor, Delivery};
+use crate::domain::OrderId;
+use crate::metrics::Metrics;
+use crate::ops::PoolStats;
+
+const MAX_NAK_DELAY: Duration = Duration::from_secs(60);
+
+/// How deliveries are settled; shared by the pool and every order actor.
+#[derive(Debug, Clone)]
+pub struct SettleSettings {
+    pub ack_wait: Duration,
+    pub max_deliver: i64,
+    pub dead_letters: Addr<DeadLetterActor>,
+    pub stats: Arc<PoolStats>,
+}
+
+/// Acks, naks or dead-letters `delivery` after a saga run ended with `result`.
+pub(super) async fn after_run(
+    deps: &SagaDeps,
+    settings: &SettleSettings,
+    delivery: &Delivery,
+    order_id: &OrderId,
+    result: Result<(), SagaError>,
+) {
+    let Err(error) = result else {
+        return log_settle(delivery.ack().await, order_id);
+    };
+    if delivery.delivered() >= settings.max_deliver {
+        let reason = format!("max deliveries ({}) reached; last error: {error}", settings.max_deliver);
+        return Box::pin(dead_letter(&deps.metrics, settings, delivery, reason)).await;
+    }
+    let delay = retry_delay(delivery.delivered());
+    tracing::warn!(%order_id, %error, ?delay, delivered = delivery.delivered(), "saga paused; will retry");
+    log_settle(delivery.nak(delay).await, order_id);
+}
+
+fn log_settle(result: Result<(), BridgeError>, order_id: &OrderId) {
+    if let Err(e) = result {
+        // JetStream redelivers after ack_wait; the saga is idempotent.
+        tracing::warn!(%order_id, error = %e, "could not settle delivery; it will be redelivered");
+    }
+}
+
+/// Records `delivery` in the dead-letter stream, then terminates it.
+pub(crate) async fn dead_letter(metrics: &Metrics, settings: &SettleSettings, delivery: &Delivery, reason: String) {
+    metrics.poison_messages.inc();
+    let sent = settings.dead_letters.send(delivery.dead_letter(reason)).await;
+    let settled = match sent {
+        Ok(Ok(_)) => delivery.terminate().await,
+        Ok(Err(e)) => Err(e),
+        Err(e) => Err(BridgeError::Unavailable(e.to_string())),
+    };
+    if let Err(e) = settled {
+        tracing::warn!(error = %e, seq = delivery.stream_sequence(), "dead-lettering failed; message kept for retry");
+        let _ = delivery.nak(MAX_NAK_DELAY).await;
+    }
+}
+
+/// In-progress acks every third of `ack_wait`, for as long as it is polled.
+pub(super) async fn keep_alive(delivery: &Delivery, ack_wait: Duration) -> Infallible {
+    let period = (ack_wait / 3).max(Duration::from_millis(200));
+    loop {
+        tokio::time::sleep(period).await;
+        if let Err(e) = delivery.in_progress().await {
+            tracing::debug!(error = %e, "in-progress ack failed");
+        }
+    }
+}
+
+/// Exponential in the delivery count: 1 s, 2 s, 4 s … capped at 60 s.
+fn retry_delay(delivered: i64) -> Duration {
+    let exponent = delivered.clamp(1, 7) as u32 - 1;
+    Duration::from_secs(1u64 << exponent).min(MAX_NAK_DELAY)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_delay_grows_and_is_capped() {
+        assert_eq!(retry_delay(1), Duration::from_secs(1));
+        assert_eq!(retry_delay(3), Duration::from_secs(4));
+        assert_eq!(retry_delay(50), MAX_NAK_DELAY);
+    }
+}
