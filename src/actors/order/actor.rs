@@ -13,6 +13,7 @@ use futures::future::{Either, select};
 use std::panic::AssertUnwindSafe;
 use std::pin::pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::settle::{self, SettleSettings};
 use super::{SagaDeps, SagaError, saga};
@@ -29,20 +30,22 @@ pub struct Assignment {
     pub settings: Arc<SettleSettings>,
     /// The pool worker that took the delivery (for its occupancy figures).
     pub worker: usize,
-    pub delivery: Delivery,
-    /// The order as carried by the event (used if KV has no record).
-    pub order: Order,
+    /// Boxed, like `order`: the run's future holds pointers, not copies.
+    pub delivery: Box<Delivery>,
+    /// The order as carried by the event (used if KV has no record);
+    /// dropped once the saga has read the order's record.
+    pub order: Box<Order>,
 }
 
 #[derive(Debug)]
 pub struct OrderActor {
-    assignment: Option<Box<Assignment>>,
+    assignment: Option<Assignment>,
 }
 
 impl OrderActor {
     /// Starts the order's actor on the current arbiter; it stops by itself
     /// once the delivery is settled.
-    pub fn start_run(assignment: Box<Assignment>) -> Addr<Self> {
+    pub fn start_run(assignment: Assignment) -> Addr<Self> {
         Self { assignment: Some(assignment) }.start()
     }
 }
@@ -56,7 +59,7 @@ impl Actor for OrderActor {
         };
         let (stats, worker) = (assignment.settings.stats.clone(), assignment.worker);
         let metrics = assignment.deps.metrics.clone();
-        // Boxed once: the actor's context holds only a pointer to the run.
+        // Boxed: the actor's context holds only a pointer to the run.
         let run = Box::pin(AssertUnwindSafe(run(assignment)).catch_unwind());
         ctx.spawn(run.into_actor(self).map(move |result, _act, ctx| {
             if let Err(panic) = result {
@@ -72,28 +75,35 @@ impl Actor for OrderActor {
 
 /// The consumer span continues the publisher's trace (from the headers);
 /// the saga and the settling run inside it.
-async fn run(assignment: Box<Assignment>) {
-    let (delivery, order) = (&assignment.delivery, &assignment.order);
+async fn run(assignment: Assignment) {
+    let Assignment { deps, settings, delivery, order, .. } = assignment;
+    let order_id = order.order_id.clone();
     let trace = delivery.trace();
     let trace_id = trace.trace_id().unwrap_or_default().to_string();
-    let span = tracing::info_span!(
+    let consume = tracing::info_span!(
         "order.consume",
         otel.kind = "consumer",
-        order_id = %order.order_id,
+        %order_id,
         trace_id,
         subject = delivery.subject(),
         stream_sequence = delivery.stream_sequence(),
         delivered = delivery.delivered()
     );
-    trace.parent(&span);
-    run_and_settle(&assignment, trace_id).instrument(span).await
+    trace.parent(&consume);
+    let saga = tracing::info_span!(parent: &consume, "order.saga", %order_id, trace_id);
+    let result = run_saga(&deps, &delivery, order, settings.ack_wait).instrument(saga).await;
+    settle::after_run(&deps, &settings, &delivery, &order_id, result).instrument(consume).await;
 }
 
-async fn run_and_settle(assignment: &Assignment, trace_id: String) {
-    let Assignment { deps, settings, delivery, order, .. } = assignment;
-    let span = tracing::info_span!("order.saga", order_id = %order.order_id, trace_id);
-    let saga = AssertUnwindSafe(saga::run(deps, order, delivery.delivered(), is_rerun(delivery)).instrument(span));
-    let saga = saga.catch_unwind().map(|result| {
+/// Runs the saga (panics contained) while keeping the delivery alive.
+async fn run_saga(
+    deps: &SagaDeps,
+    delivery: &Delivery,
+    order: Box<Order>,
+    ack_wait: Duration,
+) -> Result<(), SagaError> {
+    let saga = AssertUnwindSafe(saga::run(deps, order, delivery.delivered(), is_rerun(delivery))).catch_unwind();
+    let saga = saga.map(|result| {
         result.unwrap_or_else(|panic| {
             let message = panic_message(&*panic);
             tracing::error!(panic = %message, "panic contained in order saga");
@@ -102,12 +112,12 @@ async fn run_and_settle(assignment: &Assignment, trace_id: String) {
         })
     });
     deps.metrics.deliveries_in_flight.inc();
-    let result = match select(pin!(saga), pin!(settle::keep_alive(delivery, settings.ack_wait))).await {
+    let result = match select(pin!(saga), pin!(settle::keep_alive(delivery, ack_wait))).await {
         Either::Left((result, _)) => result.map(|_| ()),
         Either::Right((never, _)) => match never {},
     };
     deps.metrics.deliveries_in_flight.dec();
-    settle::after_run(deps, settings, delivery, &order.order_id, result).await;
+    result
 }
 
 /// An older run of this order's saga may still be alive: the message was

@@ -66,7 +66,9 @@ impl From<actix::MailboxError> for SagaError {
 
 /// Runs the saga of `order` to a terminal status. `rerun`: the message
 /// was delivered before (or replayed), so an older run may still be alive.
-pub(super) async fn run(deps: &SagaDeps, order: &Order, delivered: i64, rerun: bool) -> Result<Order, SagaError> {
+/// `order` is boxed and consumed by the first read: the run does not keep
+/// a second copy of the order while it waits on a step.
+pub(super) async fn run(deps: &SagaDeps, order: Box<Order>, delivered: i64, rerun: bool) -> Result<Order, SagaError> {
     let mut since = Instant::now();
     // Sub-futures are boxed: the saga future's size is the largest of its
     // states, and it is held while a step waits (on a slow payment,
@@ -154,17 +156,17 @@ async fn step(deps: &SagaDeps, current: &Versioned<Order>, since: Instant) -> Re
 /// A found record gets the `ORDER.created` reference from `order` if it
 /// lacks it (intake writes its record before it knows the sequence); it is
 /// saved with the next write.
-async fn load_or_create(deps: &SagaDeps, order: &Order) -> Result<Versioned<Order>, SagaError> {
+async fn load_or_create(deps: &SagaDeps, order: Box<Order>) -> Result<Versioned<Order>, SagaError> {
     let key = order.order_id.to_string();
     if let Some(mut found) = deps.orders.get(&key).await? {
-        let created = order.events.first();
+        let created = order.events.into_iter().next();
         if let Some(created) = created.filter(|c| !found.value.events.iter().any(|e| e.event == c.event)) {
-            found.value.events.insert(0, created.clone());
+            found.value.events.insert(0, created);
         }
         return Ok(found);
     }
-    match deps.orders.create(&key, order).await {
-        Ok(revision) => Ok(Versioned { value: order.clone(), revision }),
+    match deps.orders.create(&key, &order).await {
+        Ok(revision) => Ok(Versioned { value: *order, revision }),
         Err(BridgeError::AlreadyExists { .. }) => reload(deps, &key).await,
         Err(e) => Err(e.into()),
     }

@@ -72,13 +72,17 @@ impl Supervised for PaymentActor {
     }
 }
 
+/// Calls after the first one (which has no retry machinery).
 const MAX_RETRIES: usize = 5;
+const MIN_RETRY_DELAY: Duration = Duration::from_millis(100);
 
+/// Delays between the retries (after the first retry, which waits
+/// `MIN_RETRY_DELAY`): 100 ms doubling with jitter, at most 3 s.
 fn backoff() -> ExponentialBuilder {
     ExponentialBuilder::default()
-        .with_min_delay(Duration::from_millis(100))
+        .with_min_delay(MIN_RETRY_DELAY)
         .with_max_delay(Duration::from_secs(3))
-        .with_max_times(MAX_RETRIES)
+        .with_max_times(MAX_RETRIES - 1)
         .with_jitter()
 }
 
@@ -101,30 +105,57 @@ async fn capture(
     result
 }
 
-/// `request` by reference: this future is held for the whole provider
-/// call and should not carry a second copy of it.
+/// The first attempt runs without the retry machinery: that is where
+/// nearly every call waits (on a slow provider, thousands at once), so its
+/// state stays small; only after a transient failure are the retries,
+/// with their backoff state, built (boxed). `request` by reference: this
+/// future should not carry a second copy of it.
 async fn call_with_retries(
+    gateway: Arc<dyn PaymentGateway>,
+    metrics: Arc<Metrics>,
+    request: &ChargeRequest,
+) -> Result<PaymentOutcome, PaymentError> {
+    match call(&*gateway, &metrics, request.clone()).await {
+        Err(e) if e.is_transient() => {
+            tracing::warn!(error = %e, "payment call failed; retrying with the same idempotency key");
+            Box::pin(retry(gateway, metrics, request)).await
+        }
+        decided => decided,
+    }
+}
+
+/// Up to `MAX_RETRIES` more calls with backoff and jitter, first after the
+/// minimum delay.
+async fn retry(
     gateway: Arc<dyn PaymentGateway>,
     metrics: Arc<Metrics>,
     request: &ChargeRequest,
 ) -> Result<PaymentOutcome, PaymentError> {
     let attempt = || {
         let (gateway, metrics, request) = (gateway.clone(), metrics.clone(), request.clone());
-        async move {
-            let result = gateway.charge(request).await;
-            metrics.payment_call(match &result {
-                Ok(PaymentOutcome::Captured { .. }) => "captured",
-                Ok(PaymentOutcome::Declined { .. }) => "declined",
-                Err(_) => "transient_error",
-            });
-            result
-        }
+        async move { call(&*gateway, &metrics, request).await }
     };
+    tokio::time::sleep(MIN_RETRY_DELAY).await;
     attempt
         .retry(backoff())
         .when(PaymentError::is_transient)
         .notify(|e, after| tracing::warn!(error = %e, ?after, "payment call failed; retrying with the same idempotency key"))
         .await
+}
+
+/// One provider call, counted by outcome.
+async fn call(
+    gateway: &dyn PaymentGateway,
+    metrics: &Metrics,
+    request: ChargeRequest,
+) -> Result<PaymentOutcome, PaymentError> {
+    let result = gateway.charge(request).await;
+    metrics.payment_call(match &result {
+        Ok(PaymentOutcome::Captured { .. }) => "captured",
+        Ok(PaymentOutcome::Declined { .. }) => "declined",
+        Err(_) => "transient_error",
+    });
+    result
 }
 
 impl Handler<CapturePayment> for PaymentActor {

@@ -54,7 +54,8 @@ impl Handler<DeliveryHandler> for WorkerActor {
 impl WorkerActor {
     fn assign(&self, delivery: Delivery, order: Order) {
         let (deps, settings, worker) = (self.deps.clone(), self.settle.clone(), self.index);
-        OrderActor::start_run(Box::new(Assignment { deps, settings, worker, delivery, order }));
+        let (delivery, order) = (Box::new(delivery), Box::new(order));
+        OrderActor::start_run(Assignment { deps, settings, worker, delivery, order });
     }
 
     fn dead_letter(&self, delivery: Delivery, reason: String) {
