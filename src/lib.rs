@@ -6,16 +6,17 @@
 //!                                                              │
 //! JetStreamConsumer (durable "order-saga") ◄──────────────────┘
 //!   └─► WorkerActor pool (bounded mailboxes)
-//!         └─► OrderActor (one per order, saga)
+//!         └─► OrderActor (one per order: saga, then ack/nak)
 //!               ├─► InventoryActor (supervised, KV "inventory")
 //!               ├─► PaymentActor   (supervised, PaymentGateway)
 //!               └─► JetStreamPublisher ─► ORDER.* events; KV "orders"
 //! ```
 //! Module map: `domain` (pure rules), `contracts` (protobuf), `bridge`
-//! (everything NATS), `actors`, `http`, plus `config`, `telemetry`,
-//! `metrics`, `readiness` and `startup`. See README.md and actors.md.
+//! (everything NATS), `actors`, `http`, plus `allocator`, `config`,
+//! `telemetry`, `metrics`, `readiness` and `startup`. See README.md and actors.md.
 
 pub mod actors;
+pub mod allocator;
 pub mod bridge;
 pub mod config;
 pub mod contracts;

@@ -11,6 +11,7 @@ use order_service::telemetry;
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
+    order_service::allocator::release_freed_memory_promptly();
     let settings = match Settings::load() {
         Ok(settings) => settings,
         Err(e) => {
