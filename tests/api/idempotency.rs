@@ -5,7 +5,7 @@ use futures::future::join_all;
 use serde_json::Value;
 
 use crate::events::created_order_ids;
-use crate::helpers::{assert_error_shape, order_body, spawn_app};
+use crate::helpers::{assert_error_shape, order_body, spawn_app, test_settings};
 use crate::nats::NatsServer;
 
 async fn status_and_id(response: reqwest::Response) -> (u16, String) {
@@ -87,4 +87,44 @@ async fn same_key_after_a_service_restart_returns_the_same_order() {
     assert!(status == 200 || status == 202, "status {status}");
     assert_eq!(second_id, first_id);
     assert_eq!(created_order_ids(&second_app.nats_url).await, [first_id]);
+}
+
+/// The state a crash leaves between intake's record write and the PubAck:
+/// a pending claim and an order record, but no `ORDER.created`. A repeat
+/// must publish the event (a record alone proves nothing) and the order
+/// must then run to the end.
+#[actix_web::test]
+async fn a_pending_claim_whose_event_was_never_stored_is_published_by_the_repeat() {
+    let nats = NatsServer::start().await;
+    let app = spawn_app(&nats).await;
+    app.stock("SKU-A", 10).await;
+    let body = order_body("cust-1", &[("SKU-A", 1, 100)], "tok_visa");
+    let order_id = leave_a_crashed_intake_behind(&nats, &body, "key-crashed").await;
+    assert_eq!(created_order_ids(&app.nats_url).await, Vec::<String>::new());
+
+    let (status, id) = status_and_id(app.post_order(&body, Some("key-crashed")).await).await;
+
+    assert_eq!((status, id.as_str()), (200, order_id.as_str()));
+    assert_eq!(app.wait_terminal(&order_id).await["status"], "COMPLETED");
+    assert_eq!(created_order_ids(&app.nats_url).await, [order_id]);
+}
+
+/// Writes the claim and the order record a crashed intake would leave.
+async fn leave_a_crashed_intake_behind(nats: &NatsServer, body: &Value, key: &str) -> String {
+    use order_service::domain::{IdempotencyRecord, IdempotencyState, NewOrder, Order, OrderId};
+    let valid = serde_json::from_value::<NewOrder>(body.clone()).expect("body").validate().expect("valid");
+    let handles = order_service::bridge::connect(&test_settings(nats.url())).await.expect("connect to NATS");
+    let (order_id, now) = (OrderId::generate(), time::OffsetDateTime::now_utc());
+    let claim = IdempotencyRecord {
+        order_id: order_id.clone(),
+        fingerprint: order_service::domain::fingerprint(&valid),
+        state: IdempotencyState::Pending,
+        created_at: now,
+    };
+    let kv_key = order_service::domain::idempotency_kv_key(key);
+    handles.idempotency.create(&kv_key, &claim).await.expect("claim written");
+    let record =
+        Order::pending(order_id.clone(), valid.customer_id, valid.items, valid.currency, valid.payment_token, now);
+    handles.orders.create(order_id.as_str(), &record).await.expect("record written");
+    order_id.to_string()
 }

@@ -73,10 +73,10 @@ pub(super) async fn run(deps: &SagaDeps, order: Box<Order>, delivered: i64, reru
     // Sub-futures are boxed: the saga future's size is the largest of its
     // states, and it is held while a step waits (on a slow payment,
     // thousands of orders at once).
-    let mut current = Box::pin(load_or_create(deps, order)).await?;
+    let (mut current, duplicate) = Box::pin(load_or_create(deps, order)).await?;
     // Saved with the next write (operators see how often the saga re-ran).
     current.value.deliveries = current.value.deliveries.max(delivered);
-    if rerun {
+    if rerun || duplicate {
         current = Box::pin(contest(deps, current)).await?;
     }
     loop {
@@ -155,19 +155,24 @@ async fn step(deps: &SagaDeps, current: &Versioned<Order>, since: Instant) -> Re
 /// The order record, created from the event if intake has not written it.
 /// A found record gets the `ORDER.created` reference from `order` if it
 /// lacks it (intake writes its record before it knows the sequence); it is
-/// saved with the next write.
-async fn load_or_create(deps: &SagaDeps, order: Box<Order>) -> Result<Versioned<Order>, SagaError> {
+/// saved with the next write. The flag says the record names another
+/// `ORDER.created` message than this one: the event was published twice
+/// (a repeat after the duplicate window), so an older run may be alive.
+async fn load_or_create(deps: &SagaDeps, order: Box<Order>) -> Result<(Versioned<Order>, bool), SagaError> {
     let key = order.order_id.to_string();
     if let Some(mut found) = deps.orders.get(&key).await? {
-        let created = order.events.into_iter().next();
-        if let Some(created) = created.filter(|c| !found.value.events.iter().any(|e| e.event == c.event)) {
-            found.value.events.insert(0, created);
+        let mut duplicate = false;
+        if let Some(created) = order.events.into_iter().next() {
+            match found.value.events.iter().find(|e| e.event == created.event) {
+                Some(recorded) => duplicate = recorded.sequence != created.sequence,
+                None => found.value.events.insert(0, created),
+            }
         }
-        return Ok(found);
+        return Ok((found, duplicate));
     }
     match deps.orders.create(&key, &order).await {
-        Ok(revision) => Ok(Versioned { value: *order, revision }),
-        Err(BridgeError::AlreadyExists { .. }) => reload(deps, &key).await,
+        Ok(revision) => Ok((Versioned { value: *order, revision }, false)),
+        Err(BridgeError::AlreadyExists { .. }) => Ok((reload(deps, &key).await?, false)),
         Err(e) => Err(e.into()),
     }
 }
