@@ -6,7 +6,9 @@
 //! Reports RSS before (idle), at its peak and after everything finished
 //! (plus a short idle pause), the peak of orders held by the service (its
 //! `deliveries_in_flight` gauge) and of orders accepted but unfinished
-//! (from the event stream), and (peak − before) / peak held orders.
+//! (from the event stream), and (peak − before) / peak held orders, and
+//! how many saga messages the service saw redelivered (a delivery that
+//! outlived `ack_wait` shows up there).
 
 use serde::Serialize;
 use std::sync::Arc;
@@ -42,6 +44,8 @@ pub(crate) struct MemoryFigures {
     pub(crate) accept_ms: Latency,
     pub(crate) e2e_ms: Latency,
     pub(crate) unfinished: u64,
+    /// The service's `redeliveries` counter at the end (None if unreadable).
+    pub(crate) redeliveries: Option<u64>,
     pub(crate) errors: std::collections::BTreeMap<String, u64>,
 }
 
@@ -55,10 +59,11 @@ impl MemoryFigures {
     }
 }
 
-/// The service's `deliveries_in_flight` gauge, if it can be read.
-async fn held(target: &Target) -> Option<u64> {
+/// The value of the service's metric whose name contains `name`, if it can
+/// be read.
+async fn metric(target: &Target, name: &str) -> Option<u64> {
     let text = target.metrics().await?;
-    let line = text.lines().find(|l| !l.starts_with('#') && l.contains("deliveries_in_flight"))?;
+    let line = text.lines().find(|l| !l.starts_with('#') && l.contains(name))?;
     line.split_whitespace().last()?.parse::<f64>().ok().map(|v| v as u64)
 }
 
@@ -78,7 +83,7 @@ pub(crate) async fn run(args: &Args, env: &Env, mix: &Mix) -> anyhow::Result<Mem
         let (peak_held, peak_unfinished) = (peak_held.clone(), peak_unfinished.clone());
         tokio::spawn(async move {
             loop {
-                if let Some(n) = held(&target).await {
+                if let Some(n) = metric(&target, "deliveries_in_flight").await {
                     peak_held.fetch_max(n, Ordering::Relaxed);
                 }
                 peak_unfinished.fetch_max(tally::lock(&tally).unfinished(), Ordering::Relaxed);
@@ -111,6 +116,7 @@ pub(crate) async fn run(args: &Args, env: &Env, mix: &Mix) -> anyhow::Result<Mem
         tokio::time::sleep(POLL).await;
     };
     watcher.abort();
+    let redeliveries = metric(&target, "redeliveries").await;
     tokio::time::sleep(SETTLE).await;
     let figures = window.map(ProcWindow::finish).unwrap_or_default();
     let peak_held = peak_held.load(Ordering::Relaxed);
@@ -131,6 +137,7 @@ pub(crate) async fn run(args: &Args, env: &Env, mix: &Mix) -> anyhow::Result<Mem
         accept_ms: Latency::of(&rec.accept_us()),
         e2e_ms,
         unfinished,
+        redeliveries,
         errors: rec.errors(),
     })
 }
@@ -140,7 +147,7 @@ pub(crate) fn print(m: &MemoryFigures) {
     println!(
         "\nmemory: {} orders, payment latency {} ms\n  RSS before {:.1} MiB, peak {:.1} MiB, after {:.1} MiB\n  \
          peak held by the service {} (peak accepted-unfinished {}), {:.0} bytes per held order\n  \
-         accept p99 {:.1} ms, end-to-end p50 {:.0} ms / max {:.0} ms, unfinished {}",
+         accept p99 {:.1} ms, end-to-end p50 {:.0} ms / max {:.0} ms, unfinished {}, redelivered {}",
         m.orders,
         m.payment_latency_ms,
         mib(m.rss_before_kib),
@@ -153,5 +160,6 @@ pub(crate) fn print(m: &MemoryFigures) {
         m.e2e_ms.p50,
         m.e2e_ms.max,
         m.unfinished,
+        m.redeliveries.map_or_else(|| "?".to_string(), |n| n.to_string()),
     );
 }
