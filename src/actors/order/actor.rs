@@ -92,7 +92,7 @@ async fn run(assignment: Assignment) {
     trace.parent(&consume);
     let saga = tracing::info_span!(parent: &consume, "order.saga", %order_id, trace_id);
     let result = run_saga(&deps, &delivery, order, settings.ack_wait).instrument(saga).await;
-    settle::after_run(&deps, &settings, &delivery, &order_id, result).instrument(consume).await;
+    settle::after_run(&deps.metrics, &settings, &delivery, &order_id, result).instrument(consume).await;
 }
 
 /// Runs the saga (panics contained) while keeping the delivery alive.

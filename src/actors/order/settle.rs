@@ -16,7 +16,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{SagaDeps, SagaError};
+use super::SagaError;
 use crate::bridge::{BridgeError, DeadLetterActor, Delivery};
 use crate::domain::OrderId;
 use crate::metrics::Metrics;
@@ -35,7 +35,7 @@ pub struct SettleSettings {
 
 /// Acks, naks or dead-letters `delivery` after a saga run ended with `result`.
 pub(super) async fn after_run(
-    deps: &SagaDeps,
+    metrics: &Metrics,
     settings: &SettleSettings,
     delivery: &Delivery,
     order_id: &OrderId,
@@ -46,7 +46,7 @@ pub(super) async fn after_run(
     };
     if delivery.delivered() >= settings.max_deliver {
         let reason = format!("max deliveries ({}) reached; last error: {error}", settings.max_deliver);
-        return Box::pin(dead_letter(&deps.metrics, settings, delivery, reason)).await;
+        return Box::pin(dead_letter(metrics, settings, delivery, reason)).await;
     }
     let delay = retry_delay(delivery.delivered());
     tracing::warn!(%order_id, %error, ?delay, delivered = delivery.delivered(), "saga paused; will retry");

@@ -117,8 +117,8 @@ async fn call_with_retries(
 ) -> Result<PaymentOutcome, PaymentError> {
     match call(&*gateway, &metrics, request.clone()).await {
         Err(e) if e.is_transient() => {
-            tracing::warn!(error = %e, "payment call failed; retrying with the same idempotency key");
-            Box::pin(retry(gateway, metrics, request)).await
+            log_retry(&e, MIN_RETRY_DELAY);
+            Box::pin(retry(&*gateway, &metrics, request)).await
         }
         decided => decided,
     }
@@ -127,20 +127,20 @@ async fn call_with_retries(
 /// Up to `MAX_RETRIES` more calls with backoff and jitter, first after the
 /// minimum delay.
 async fn retry(
-    gateway: Arc<dyn PaymentGateway>,
-    metrics: Arc<Metrics>,
+    gateway: &dyn PaymentGateway,
+    metrics: &Metrics,
     request: &ChargeRequest,
 ) -> Result<PaymentOutcome, PaymentError> {
-    let attempt = || {
-        let (gateway, metrics, request) = (gateway.clone(), metrics.clone(), request.clone());
-        async move { call(&*gateway, &metrics, request).await }
-    };
     tokio::time::sleep(MIN_RETRY_DELAY).await;
-    attempt
+    (|| call(gateway, metrics, request.clone()))
         .retry(backoff())
         .when(PaymentError::is_transient)
-        .notify(|e, after| tracing::warn!(error = %e, ?after, "payment call failed; retrying with the same idempotency key"))
+        .notify(log_retry)
         .await
+}
+
+fn log_retry(error: &PaymentError, after: Duration) {
+    tracing::warn!(%error, ?after, "payment call failed; retrying with the same idempotency key");
 }
 
 /// One provider call, counted by outcome.
