@@ -2,7 +2,7 @@
 //! about and its protobuf payload, built from the domain order.
 
 use super::proto;
-use crate::domain::{Order, OrderItem};
+use crate::domain::{FailureReason, Order, OrderItem, OrderStatus};
 
 /// Every event the saga publishes. `name()` is the subject suffix and the
 /// `Nats-Msg-Id` suffix; both are part of the external contract.
@@ -128,6 +128,31 @@ impl OrderEvent {
         };
         Self::new(EventKind::Failed, order, msg)
     }
+
+    /// The events that announce the order's current status, in the order
+    /// they are published (none for `PENDING`: intake announced it).
+    pub fn announcing(order: &Order) -> Vec<Self> {
+        let detail = order.history.last().and_then(|h| h.detail.clone()).unwrap_or_default();
+        match (order.status, order.failure_reason) {
+            (OrderStatus::Pending, _) => vec![],
+            (OrderStatus::StockReserved, _) => vec![Self::inventory_reserved(order)],
+            (OrderStatus::PaymentCaptured, _) => {
+                vec![Self::payment_captured(order, order.charge_id.as_deref().unwrap_or_default())]
+            }
+            (OrderStatus::Compensating, _) => vec![Self::payment_declined(order, &detail)],
+            (OrderStatus::Completed, _) => vec![Self::completed(order)],
+            (OrderStatus::Failed, Some(FailureReason::PaymentDeclined)) => {
+                vec![Self::inventory_released(order), Self::failed(order, &decline_detail(order))]
+            }
+            (OrderStatus::Failed, _) => vec![Self::failed(order, &detail)],
+        }
+    }
+}
+
+/// Why the payment was declined (recorded when the order began compensating).
+fn decline_detail(order: &Order) -> String {
+    let compensating = order.history.iter().rev().find(|h| h.status == OrderStatus::Compensating);
+    compensating.and_then(|h| h.detail.clone()).unwrap_or_default()
 }
 
 #[cfg(test)]

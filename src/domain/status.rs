@@ -48,6 +48,13 @@ impl OrderStatus {
         matches!(self, Self::Completed | Self::Failed)
     }
 
+    /// Whether the saga step from `self` has a single possible outcome (its
+    /// events may then be published before the outcome is recorded: no
+    /// later run can contradict them).
+    pub fn has_single_outcome(self) -> bool {
+        matches!(self, Self::PaymentCaptured | Self::Compensating)
+    }
+
     /// Whether `next` may directly follow `self`.
     pub fn can_become(self, next: OrderStatus) -> bool {
         use OrderStatus::*;

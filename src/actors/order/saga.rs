@@ -82,7 +82,7 @@ pub(super) async fn run(deps: &SagaDeps, order: Box<Order>, delivered: i64, reru
     loop {
         deps.tracker.progress(&current.value.order_id, current.value.status);
         if !current.value.events_published {
-            let events = steps::events_for(&current.value);
+            let events = OrderEvent::announcing(&current.value);
             Box::pin(publish(deps, &mut current.value, events)).await?;
             if current.value.status.is_terminal() {
                 current = Box::pin(mark_published(deps, current)).await?;
@@ -138,10 +138,10 @@ async fn step(deps: &SagaDeps, current: &Versioned<Order>, since: Instant) -> Re
     let run = SagaRun { token: current.revision, contested: current.value.contested, loaded_at: since };
     let mut next = steps::advance(deps, &current.value, run).instrument(span.clone()).await?;
     deps.metrics.step(name, started.elapsed().as_secs_f64());
-    if steps::is_deterministic(current.value.status) {
+    if current.value.status.has_single_outcome() {
         // No branch here, so announcing before recording cannot contradict a
         // later run; it saves the separate "events published" write.
-        let events = steps::events_for(&next);
+        let events = OrderEvent::announcing(&next);
         Box::pin(publish(deps, &mut next, events)).instrument(span.clone()).await?;
         next.events_published = true;
     }

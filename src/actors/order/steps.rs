@@ -8,8 +8,7 @@ use time::OffsetDateTime;
 use super::{SagaDeps, SagaError};
 use crate::actors::inventory::{CommitStock, ReleaseStock, Reservation, ReserveStock, SagaRun};
 use crate::actors::payment::{CapturePayment, ChargeRequest, PaymentOutcome};
-use crate::contracts::OrderEvent;
-use crate::domain::{FailureReason, Order, OrderStatus, Outcome};
+use crate::domain::{Order, OrderStatus, Outcome};
 use crate::telemetry::TraceContext;
 
 /// Runs the step for the order's current status.
@@ -27,35 +26,6 @@ pub(super) async fn advance(deps: &SagaDeps, order: &Order, run: SagaRun) -> Res
     let mut next = order.clone();
     next.advance(outcome, OffsetDateTime::now_utc()).map_err(|e| SagaError::Permanent(e.to_string()))?;
     Ok(next)
-}
-
-/// Whether the step from `status` has a single possible outcome (its
-/// events may then be published before the outcome is recorded).
-pub(super) fn is_deterministic(status: OrderStatus) -> bool {
-    matches!(status, OrderStatus::PaymentCaptured | OrderStatus::Compensating)
-}
-
-/// The events that announce the order's current status.
-pub(super) fn events_for(order: &Order) -> Vec<OrderEvent> {
-    let detail = order.history.last().and_then(|h| h.detail.clone()).unwrap_or_default();
-    match (order.status, order.failure_reason) {
-        (OrderStatus::Pending, _) => vec![],
-        (OrderStatus::StockReserved, _) => vec![OrderEvent::inventory_reserved(order)],
-        (OrderStatus::PaymentCaptured, _) => {
-            vec![OrderEvent::payment_captured(order, order.charge_id.as_deref().unwrap_or_default())]
-        }
-        (OrderStatus::Compensating, _) => vec![OrderEvent::payment_declined(order, &detail)],
-        (OrderStatus::Completed, _) => vec![OrderEvent::completed(order)],
-        (OrderStatus::Failed, Some(FailureReason::PaymentDeclined)) => {
-            vec![OrderEvent::inventory_released(order), OrderEvent::failed(order, &decline_detail(order))]
-        }
-        (OrderStatus::Failed, _) => vec![OrderEvent::failed(order, &detail)],
-    }
-}
-
-fn decline_detail(order: &Order) -> String {
-    let compensating = order.history.iter().rev().find(|h| h.status == OrderStatus::Compensating);
-    compensating.and_then(|h| h.detail.clone()).unwrap_or_default()
 }
 
 fn skus(order: &Order) -> Vec<String> {

@@ -4,12 +4,13 @@
 //! has the service's size:
 //!
 //! 1. KV create `idempotency/<sha256(key)>` (claim, PENDING)
-//! 2. publish `ORDER.created` and await its ack
-//! 3. KV create `orders/<id>` (the PENDING order, with the event's sequence;
-//!    "already exists" is fine: the saga got there first)
-//! 4. KV update `idempotency/<key>` at the claim's revision (ACCEPTED)
+//! 2. publish `ORDER.created` and, at the same time, KV create `orders/<id>`
+//!    (the PENDING order; "already exists" is fine: the saga got there
+//!    first); the order is accepted when both are answered
+//! 3. KV update `idempotency/<key>` at the claim's revision (ACCEPTED; the
+//!    service does this after answering, the ceiling before its next order)
 
-use order_service::contracts::{EventKind, OrderEvent};
+use order_service::contracts::OrderEvent;
 use order_service::domain::{
     Currency, IdempotencyRecord, IdempotencyState, Order, OrderId, OrderItem, ValidOrder, fingerprint,
     idempotency_kv_key,
@@ -47,20 +48,17 @@ pub(crate) async fn place(handles: &Handles, tally: &SharedTally, planned: &Plan
     };
     let revision = store::create(&handles.idempotency, &kv_key, &claim).await?;
     let ValidOrder { customer_id, items, currency, payment_token } = valid;
-    let mut order =
-        Order::pending(claim.order_id.clone(), customer_id, items, currency, payment_token, claim.created_at);
+    let order = Order::pending(claim.order_id.clone(), customer_id, items, currency, payment_token, claim.created_at);
     // Tallied before the publish: its saga may finish before the ack is seen here.
     tally::lock(tally).created(order.order_id.as_str(), tally::now_ns());
-    let sequence = match store::publish(handles, &OrderEvent::created(&order)).await {
-        Ok(sequence) => sequence,
-        Err(e) => {
-            tally::lock(tally).forget(order.order_id.as_str());
-            return Err(e);
-        }
-    };
-    order.record_event(EventKind::Created.name(), sequence);
-    // As the service: the saga may have created the record from the event first.
-    match store::create(&handles.orders, order.order_id.as_str(), &order).await {
+    let event = OrderEvent::created(&order);
+    let (published, created) =
+        futures::join!(store::publish(handles, &event), store::create(&handles.orders, order.order_id.as_str(), &order));
+    if let Err(e) = published {
+        tally::lock(tally).forget(order.order_id.as_str());
+        return Err(e);
+    }
+    match created {
         Ok(_) | Err(store::WriteError::Conflict) => {}
         Err(e) => return Err(e.into()),
     }

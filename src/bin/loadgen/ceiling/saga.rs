@@ -1,20 +1,20 @@
 //! The ceiling's saga: the JetStream work of `OrderActor`, `InventoryActor`
 //! and `PaymentActor` for one `ORDER.created` (`src/actors/order/saga.rs`,
-//! `steps.rs`, `inventory/actor.rs`, `payment/claim.rs`), run inline in a
-//! task.
+//! `steps.rs`, `inventory/store.rs`, `payment/claim.rs`), run inline in a
+//! task, with the same shortcuts the service takes:
 //!
-//! Per order: KV get `orders`; then per step the effect, a CAS update of the
-//! order and its events; the terminal events are followed by one more order
-//! update (`events_published`). Effects: reserve/commit/release = per SKU a
-//! KV get + CAS update of the stock record (retried on conflict, 64 times
-//! at most, as the service does); payment = KV get + create (claim) of
-//! `payments/<id>`, the simulated latency, KV update (outcome).
+//! - KV get `orders` (the record intake wrote), then per step the effect and
+//!   a CAS update of the order; events are published after the update, or
+//!   before it for steps with a single outcome (`has_single_outcome`), which
+//!   spares the separate `events_published` update of the terminal status.
+//! - Stock (reserve/commit/release): per SKU a CAS update at the revision
+//!   remembered from this process's last read or write of that SKU (a
+//!   conflict or a cache miss costs a read and a retry, 64 times at most).
+//! - Payment: KV create of the claim `payments/<id>` without reading first,
+//!   the simulated latency, KV update of the outcome.
 
-use async_nats::jetstream::kv;
 use order_service::contracts::OrderEvent;
-use order_service::domain::{
-    FailureReason, Order, OrderStatus, Outcome, PaymentRecord, PaymentState, Run, StockChange, StockRecord,
-};
+use order_service::domain::{Order, OrderStatus, Outcome, PaymentRecord, PaymentState, Run, StockChange, StockRecord};
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -29,16 +29,16 @@ pub(crate) async fn run(h: &Handles, order: Order, payment_latency: Duration) ->
     let (mut order, mut revision) = load_or_create(h, &key, order).await?;
     loop {
         if !order.events_published {
-            for event in events_for(&order) {
-                let sequence = store::publish(h, &event).await?;
-                order.record_event(event.kind.name(), sequence);
-            }
+            publish(h, &mut order).await?;
             if order.status.is_terminal() {
                 order.events_published = true;
                 store::update(&h.orders, &key, &order, revision).await?;
-                return Ok(order);
             }
         }
+        if order.status.is_terminal() {
+            return Ok(order);
+        }
+        let single_outcome = order.status.has_single_outcome();
         let outcome = match order.status {
             OrderStatus::Pending => reserve(h, &order).await?,
             OrderStatus::StockReserved => capture(h, &order, payment_latency).await?,
@@ -49,14 +49,36 @@ pub(crate) async fn run(h: &Handles, order: Order, payment_latency: Duration) ->
             OrderStatus::Completed | OrderStatus::Failed => return Ok(order),
         };
         order.advance(outcome, OffsetDateTime::now_utc()).map_err(|e| e.to_string())?;
+        if single_outcome {
+            publish(h, &mut order).await?;
+            order.events_published = true;
+        }
         revision = store::update(&h.orders, &key, &order, revision).await?;
     }
 }
 
+/// Publishes the events announcing the order's status that it has not
+/// recorded yet, remembering their sequences on the order.
+async fn publish(h: &Handles, order: &mut Order) -> Result<(), String> {
+    for event in OrderEvent::announcing(order) {
+        let name = event.kind.name();
+        if order.events.iter().any(|e| e.event == name) {
+            continue;
+        }
+        let sequence = store::publish(h, &event).await?;
+        order.record_event(name, sequence);
+    }
+    Ok(())
+}
+
 /// The order record, created from the event if intake has not written it yet.
+/// A found record gets the event's `ORDER.created` reference, as in the service.
 async fn load_or_create(h: &Handles, key: &str, order: Order) -> Result<(Order, u64), String> {
-    if let Some(found) = store::get::<Order>(&h.orders, key).await? {
-        return Ok(found);
+    if let Some((mut found, revision)) = store::get::<Order>(&h.orders, key).await? {
+        for created in order.events {
+            found.record_event(&created.event, created.sequence);
+        }
+        return Ok((found, revision));
     }
     match store::create(&h.orders, key, &order).await {
         Ok(revision) => Ok((order, revision)),
@@ -65,53 +87,41 @@ async fn load_or_create(h: &Handles, key: &str, order: Order) -> Result<(Order, 
     }
 }
 
-/// The events announcing the order's current status (mirrors steps::events_for).
-fn events_for(order: &Order) -> Vec<OrderEvent> {
-    let detail = |status: Option<OrderStatus>| {
-        let entry = match status {
-            Some(s) => order.history.iter().rev().find(|h| h.status == s),
-            None => order.history.last(),
-        };
-        entry.and_then(|h| h.detail.clone()).unwrap_or_default()
-    };
-    match (order.status, order.failure_reason) {
-        (OrderStatus::Pending, _) => vec![],
-        (OrderStatus::StockReserved, _) => vec![OrderEvent::inventory_reserved(order)],
-        (OrderStatus::PaymentCaptured, _) => {
-            vec![OrderEvent::payment_captured(order, order.charge_id.as_deref().unwrap_or_default())]
-        }
-        (OrderStatus::Compensating, _) => vec![OrderEvent::payment_declined(order, &detail(None))],
-        (OrderStatus::Completed, _) => vec![OrderEvent::completed(order)],
-        (OrderStatus::Failed, Some(FailureReason::PaymentDeclined)) => vec![
-            OrderEvent::inventory_released(order),
-            OrderEvent::failed(order, &detail(Some(OrderStatus::Compensating))),
-        ],
-        (OrderStatus::Failed, _) => vec![OrderEvent::failed(order, &detail(None))],
-    }
-}
-
-/// Read-modify-CAS of one stock record; returns what `change` said.
+/// Read-modify-CAS of one stock record, starting from the cached revision
+/// (as `StockStore::modify`: a decision not to write is only trusted after
+/// a fresh read); returns what `change` said.
 async fn modify(
-    stock: &kv::Store,
+    h: &Handles,
     sku: &str,
     change: impl Fn(&mut StockRecord) -> StockChange,
 ) -> Result<(StockChange, StockRecord), String> {
+    let mut from_cache = h.stock_cache.get(sku);
     for _ in 0..MAX_CAS_ATTEMPTS {
-        let current = store::get::<StockRecord>(stock, sku).await?;
+        let trusted = from_cache.is_none();
+        let current = match from_cache.take() {
+            Some(cached) => Some(cached),
+            None => store::get::<StockRecord>(&h.inventory, sku).await?,
+        };
         let (mut record, revision) = match current {
             Some((record, revision)) => (record, Some(revision)),
             None => (StockRecord::default(), None),
         };
         let outcome = change(&mut record);
         if outcome != StockChange::Applied {
-            return Ok((outcome, record));
+            if trusted {
+                return Ok((outcome, record));
+            }
+            continue;
         }
         let written = match revision {
-            Some(revision) => store::update(stock, sku, &record, revision).await,
-            None => store::create(stock, sku, &record).await,
+            Some(revision) => store::update(&h.inventory, sku, &record, revision).await,
+            None => store::create(&h.inventory, sku, &record).await,
         };
         match written {
-            Ok(_) => return Ok((outcome, record)),
+            Ok(revision) => {
+                h.stock_cache.put(sku, &record, revision);
+                return Ok((outcome, record));
+            }
             Err(WriteError::Conflict) => continue,
             Err(e) => return Err(e.into()),
         }
@@ -124,10 +134,10 @@ async fn reserve(h: &Handles, order: &Order) -> Result<Outcome, String> {
     let mut items = order.items.clone();
     items.sort_by(|a, b| a.sku.cmp(&b.sku));
     for (index, item) in items.iter().enumerate() {
-        let (outcome, record) = modify(&h.inventory, &item.sku, |r| r.reserve(id, item.quantity, single_run())).await?;
+        let (outcome, record) = modify(h, &item.sku, |r| r.reserve(id, item.quantity, single_run())).await?;
         if outcome == StockChange::Insufficient {
             for earlier in &items[..index] {
-                modify(&h.inventory, &earlier.sku, |r| r.unreserve(id, single_run())).await?;
+                modify(h, &earlier.sku, |r| r.unreserve(id, single_run())).await?;
             }
             let detail = format!("{}: wanted {}, available {}", item.sku, item.quantity, record.available);
             return Ok(Outcome::OutOfStock { detail });
@@ -147,31 +157,33 @@ async fn each_sku(
     change: fn(&mut StockRecord, &str, Run) -> StockChange,
 ) -> Result<(), String> {
     for item in &order.items {
-        modify(&h.inventory, &item.sku, |r| change(r, order.order_id.as_str(), single_run())).await?;
+        modify(h, &item.sku, |r| change(r, order.order_id.as_str(), single_run())).await?;
     }
     Ok(())
 }
 
-/// Claim in `payments`, call the simulated provider, record the outcome.
+/// Claim in `payments` (create first, read only if it exists), call the
+/// simulated provider, record the outcome.
 async fn capture(h: &Handles, order: &Order, latency: Duration) -> Result<Outcome, String> {
     let key = order.order_id.as_str();
     let claim = |attempts| {
         PaymentRecord::claimed(uuid::Uuid::now_v7().simple().to_string(), attempts, OffsetDateTime::now_utc())
     };
-    let (mut record, revision) = match store::get::<PaymentRecord>(&h.payments, key).await? {
-        Some((done, _)) if matches!(done.state, PaymentState::Captured | PaymentState::Declined) => {
-            return Ok(outcome_of(done));
-        }
-        Some((earlier, revision)) => {
-            let record = claim(earlier.attempts + 1);
-            let revision = store::update(&h.payments, key, &record, revision).await?;
-            (record, revision)
-        }
-        None => {
-            let record = claim(1);
-            let revision = store::create(&h.payments, key, &record).await?;
-            (record, revision)
-        }
+    let first = claim(1);
+    let (mut record, revision) = match store::create(&h.payments, key, &first).await {
+        Ok(revision) => (first, revision),
+        Err(WriteError::Conflict) => match store::get::<PaymentRecord>(&h.payments, key).await? {
+            Some((done, _)) if matches!(done.state, PaymentState::Captured | PaymentState::Declined) => {
+                return Ok(outcome_of(done));
+            }
+            Some((earlier, revision)) => {
+                let record = claim(earlier.attempts + 1);
+                let revision = store::update(&h.payments, key, &record, revision).await?;
+                (record, revision)
+            }
+            None => return Err(format!("payment claim of {key} vanished")),
+        },
+        Err(e) => return Err(e.into()),
     };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;

@@ -6,6 +6,9 @@
 
 use anyhow::Context as _;
 use async_nats::jetstream::{self, consumer, kv, stream};
+use order_service::domain::StockRecord;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub(crate) const STREAM: &str = "CEILING_ORDERS";
@@ -17,7 +20,7 @@ const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
 const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 const ACK_WAIT: Duration = Duration::from_secs(30);
 const MAX_DELIVER: i64 = 20;
-const MAX_ACK_PENDING: i64 = 20_000;
+const MAX_ACK_PENDING: i64 = 100_000;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// `CEILING.<event>`, the ceiling's `ORDER.<event>`.
@@ -34,6 +37,27 @@ pub(crate) struct Handles {
     pub(crate) idempotency: kv::Store,
     pub(crate) payments: kv::Store,
     pub(crate) consumer: consumer::PullConsumer,
+    /// Last known record and revision per SKU, per connection (the
+    /// service's `InventoryActor` keeps one per process).
+    pub(crate) stock_cache: StockCache,
+}
+
+/// The ceiling's copy of `StockStore`'s revision cache.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct StockCache(Arc<Mutex<HashMap<String, (StockRecord, u64)>>>);
+
+impl StockCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (StockRecord, u64)>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn get(&self, sku: &str) -> Option<(StockRecord, u64)> {
+        self.lock().get(sku).cloned()
+    }
+
+    pub(crate) fn put(&self, sku: &str, record: &StockRecord, revision: u64) {
+        self.lock().insert(sku.to_string(), (record.clone(), revision));
+    }
 }
 
 async fn connect(nats_url: &str, name: &str) -> anyhow::Result<jetstream::Context> {
@@ -103,6 +127,7 @@ pub(crate) async fn attach(nats_url: &str, name: &str) -> anyhow::Result<Handles
         payments: store(payments).await?,
         consumer,
         js,
+        stock_cache: StockCache::default(),
     })
 }
 
