@@ -52,6 +52,8 @@ pub struct ConsumerHealth {
 /// Pulls saga work for the pool.
 pub struct JetStreamConsumer {
     consumer: Arc<PullConsumer>,
+    /// Deliveries are acked on this connection.
+    nats: super::Nats,
     workers: Vec<Recipient<DeliveryHandler>>,
     permits: Arc<Semaphore>,
     next_worker: usize,
@@ -71,6 +73,7 @@ impl JetStreamConsumer {
     pub fn new(nats: &super::Nats, workers: Vec<Recipient<DeliveryHandler>>, capacity: usize) -> Self {
         Self {
             consumer: Arc::new(nats.saga_consumer.clone()),
+            nats: nats.clone(),
             workers,
             permits: Arc::new(Semaphore::new(capacity)),
             next_worker: 0,
@@ -164,7 +167,7 @@ impl Handler<Pull> for JetStreamConsumer {
     type Result = ResponseActFuture<Self, ()>;
 
     fn handle(&mut self, _msg: Pull, _ctx: &mut Context<Self>) -> Self::Result {
-        let consumer = self.consumer.clone();
+        let (consumer, nats) = (self.consumer.clone(), self.nats.clone());
         let permits = self.permits.clone();
         let stopping = self.stopping.clone();
         let paused = self.paused.clone();
@@ -173,7 +176,7 @@ impl Handler<Pull> for JetStreamConsumer {
                 tokio::time::sleep(PAUSE_POLL).await;
                 return Vec::new();
             }
-            fetch_batch(consumer, permits, stopping).await
+            fetch_batch(consumer, nats, permits, stopping).await
         };
         Box::pin(fetch.into_actor(self).map(|deliveries, act, ctx| {
             for delivery in deliveries {
@@ -186,7 +189,12 @@ impl Handler<Pull> for JetStreamConsumer {
     }
 }
 
-async fn fetch_batch(consumer: Arc<PullConsumer>, permits: Arc<Semaphore>, stopping: Arc<AtomicBool>) -> Vec<Delivery> {
+async fn fetch_batch(
+    consumer: Arc<PullConsumer>,
+    nats: super::Nats,
+    permits: Arc<Semaphore>,
+    stopping: Arc<AtomicBool>,
+) -> Vec<Delivery> {
     // Wait for room in the pool before asking JetStream for anything.
     let Ok(first) = permits.clone().acquire_owned().await else {
         return Vec::new();
@@ -220,7 +228,7 @@ async fn fetch_batch(consumer: Arc<PullConsumer>, permits: Arc<Semaphore>, stopp
                         },
                     },
                 };
-                out.push(Delivery::new(message, permit));
+                out.push(Delivery::new(message, nats.clone(), permit));
             }
             Err(e) => {
                 tracing::warn!(error = %e, "pull batch error");

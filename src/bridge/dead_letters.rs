@@ -21,11 +21,19 @@ use super::{BridgeError, Nats, headers, subjects};
 #[rtype(result = "Result<u64, BridgeError>")]
 pub struct DeadLetter {
     pub subject: String,
-    pub payload: Vec<u8>,
-    pub headers: Vec<(String, String)>,
+    /// The original payload and headers; `None`: read them back from the
+    /// work stream at `stream_sequence` (an order actor keeps neither).
+    pub content: Option<DeadLetterContent>,
     pub stream_sequence: u64,
     pub delivered: i64,
     pub reason: String,
+}
+
+/// A dead letter's copy of the original message.
+#[derive(Debug, Clone)]
+pub struct DeadLetterContent {
+    pub payload: Vec<u8>,
+    pub headers: Vec<(String, String)>,
 }
 
 /// List the most recent dead letters (newest first).
@@ -91,9 +99,27 @@ async fn dlq_stream(nats: &Nats) -> Result<Stream, BridgeError> {
     nats.js.get_stream(subjects::DLQ_STREAM).await.map_err(unavailable)
 }
 
+/// The original message at `sequence` of the work stream. NATS down →
+/// `Unavailable` (the caller naks and retries later); a message the
+/// stream no longer has cannot be redelivered either, so it is reported.
+async fn read_back(nats: &Nats, sequence: u64) -> Result<DeadLetterContent, BridgeError> {
+    let stream = nats.js.get_stream(subjects::STREAM).await.map_err(unavailable)?;
+    let message = stream.get_raw_message(sequence).await.map_err(unavailable)?;
+    let headers = message
+        .headers
+        .iter()
+        .flat_map(|(name, values)| values.iter().map(move |v| (name.to_string(), v.as_str().to_string())))
+        .collect();
+    Ok(DeadLetterContent { payload: message.payload.to_vec(), headers })
+}
+
 async fn publish(nats: &Nats, letter: DeadLetter) -> Result<u64, BridgeError> {
+    let content = match letter.content {
+        Some(content) => content,
+        None => read_back(nats, letter.stream_sequence).await?,
+    };
     let mut h = HeaderMap::new();
-    for (name, value) in &letter.headers {
+    for (name, value) in &content.headers {
         if name != headers::MSG_ID {
             h.insert(name.as_str(), value.as_str());
         }
@@ -107,7 +133,7 @@ async fn publish(nats: &Nats, letter: DeadLetter) -> Result<u64, BridgeError> {
     let subject = subjects::dead_letter(&letter.subject);
     let ack = nats
         .js
-        .publish_with_headers(subject, h, letter.payload.into())
+        .publish_with_headers(subject, h, content.payload.into())
         .await
         .map_err(unavailable)?
         .await

@@ -1,15 +1,18 @@
-//! A JetStream message handed to the worker pool, with the ack operations
-//! the saga needs and the pool permit it holds until it is settled.
+//! A JetStream message handed to the worker pool ([`Delivery`]: payload,
+//! headers) and what an order actor keeps of it while its saga runs
+//! ([`HeldDelivery`]: the ack subject, the delivery counters and the pool
+//! permit, about a quarter of the size). Both hold the pool permit until
+//! they are settled or dropped.
 //!
-//! Dropping a `Delivery` without settling it is safe: JetStream redelivers
-//! it after ack_wait.
+//! Dropping either without settling it is safe: JetStream redelivers the
+//! message after ack_wait.
 
 use async_nats::Subject;
 use async_nats::jetstream::{self, AckKind};
 use std::time::Duration;
 use tokio::sync::OwnedSemaphorePermit;
 
-use super::{BridgeError, headers};
+use super::{BridgeError, DeadLetter, DeadLetterContent, Nats, headers};
 
 /// Copies the payload and subjects out of the client's read buffer. They
 /// are views into it, so one held delivery would otherwise keep a whole
@@ -26,6 +29,21 @@ fn compact(mut js: jetstream::Message) -> jetstream::Message {
 #[derive(Debug)]
 pub struct Delivery {
     message: jetstream::Message,
+    nats: Nats,
+    permit: OwnedSemaphorePermit,
+}
+
+/// What is needed to settle a delivery once its payload has been decoded.
+/// Dead-lettering it reads the original back from the work stream.
+#[derive(Debug)]
+pub struct HeldDelivery {
+    /// Acks are published on the shared connection.
+    nats: Nats,
+    /// `$JS.ACK.…`: where acks, naks and in-progress acks go.
+    reply: Option<Subject>,
+    subject: Subject,
+    stream_sequence: u64,
+    delivered: i64,
     _permit: OwnedSemaphorePermit,
 }
 
@@ -37,8 +55,22 @@ pub struct DeliveryHandler {
 }
 
 impl Delivery {
-    pub(crate) fn new(message: jetstream::Message, permit: OwnedSemaphorePermit) -> Self {
-        Self { message: compact(message), _permit: permit }
+    pub(crate) fn new(message: jetstream::Message, nats: Nats, permit: OwnedSemaphorePermit) -> Self {
+        Self { message: compact(message), nats, permit }
+    }
+
+    /// Keeps only what settling needs (payload and headers are dropped).
+    pub fn into_held(self) -> HeldDelivery {
+        let (stream_sequence, delivered) = (self.stream_sequence(), self.delivered());
+        let message = self.message.message;
+        HeldDelivery {
+            nats: self.nats,
+            reply: message.reply,
+            subject: message.subject,
+            stream_sequence,
+            delivered,
+            _permit: self.permit,
+        }
     }
 
     pub fn payload(&self) -> &[u8] {
@@ -74,8 +106,8 @@ impl Delivery {
         self.message.info().map(|i| i.stream_sequence).unwrap_or(0)
     }
 
-    /// Everything needed to dead-letter this message.
-    pub fn dead_letter(&self, reason: String) -> super::DeadLetter {
+    /// Everything needed to dead-letter this message, content included.
+    pub fn dead_letter(&self, reason: String) -> DeadLetter {
         let headers = self
             .message
             .headers
@@ -83,12 +115,39 @@ impl Delivery {
             .flat_map(|h| h.iter())
             .flat_map(|(name, values)| values.iter().map(move |v| (name.to_string(), v.as_str().to_string())))
             .collect();
-        super::DeadLetter {
+        DeadLetter {
             subject: self.subject().to_string(),
-            payload: self.payload().to_vec(),
-            headers,
+            content: Some(DeadLetterContent { payload: self.payload().to_vec(), headers }),
             stream_sequence: self.stream_sequence(),
             delivered: self.delivered(),
+            reason,
+        }
+    }
+}
+
+impl HeldDelivery {
+    pub fn subject(&self) -> &str {
+        self.subject.as_str()
+    }
+
+    /// How many times this message has been delivered (1 = first time).
+    pub fn delivered(&self) -> i64 {
+        self.delivered
+    }
+
+    /// Stream sequence of this message (0 if unknown).
+    pub fn stream_sequence(&self) -> u64 {
+        self.stream_sequence
+    }
+
+    /// A dead letter whose content the dead-letter actor reads back from the
+    /// work stream at this delivery's sequence.
+    pub fn dead_letter(&self, reason: String) -> DeadLetter {
+        DeadLetter {
+            subject: self.subject().to_string(),
+            content: None,
+            stream_sequence: self.stream_sequence,
+            delivered: self.delivered,
             reason,
         }
     }
@@ -113,8 +172,13 @@ impl Delivery {
         self.settle(AckKind::Term).await
     }
 
+    /// What `jetstream::Message::ack_with` does, on the shared client.
     async fn settle(&self, kind: AckKind) -> Result<(), BridgeError> {
-        // Boxed: see `kv.rs`; the settle futures sit in every worker task.
-        Box::pin(self.message.ack_with(kind)).await.map_err(|e| BridgeError::Unavailable(e.to_string()))
+        let Some(reply) = &self.reply else {
+            return Err(BridgeError::Unavailable("delivery has no ack subject".into()));
+        };
+        // Boxed: see `kv.rs`; the settle futures sit in every order's run.
+        let publish = self.nats.client.publish(reply.clone(), kind.into());
+        Box::pin(publish).await.map_err(|e| BridgeError::Unavailable(e.to_string()))
     }
 }

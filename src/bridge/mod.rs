@@ -16,8 +16,10 @@ mod setup;
 pub mod subjects;
 
 pub use consumer::{ConsumerHealth, GetConsumerHealth, JetStreamConsumer, StopPulling};
-pub use dead_letters::{DeadLetter, DeadLetterActor, DeadLetterView, ListDeadLetters, ReplayDeadLetter, Replayed};
-pub use delivery::{Delivery, DeliveryHandler};
+pub use dead_letters::{
+    DeadLetter, DeadLetterActor, DeadLetterContent, DeadLetterView, ListDeadLetters, ReplayDeadLetter, Replayed,
+};
+pub use delivery::{Delivery, DeliveryHandler, HeldDelivery};
 pub use error::BridgeError;
 pub use headers::msg_id;
 pub use kv::{JsonKv, Versioned};

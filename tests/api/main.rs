@@ -20,6 +20,7 @@ mod chaos;
 
 mod conservation;
 mod dashboard_browser;
+mod dead_letters;
 mod drain;
 mod health;
 mod idempotency;

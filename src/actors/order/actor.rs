@@ -18,8 +18,9 @@ use std::time::Duration;
 use super::settle::{self, SettleSettings};
 use super::{SagaDeps, SagaError, saga};
 use crate::actors::supervision::panic_message;
-use crate::bridge::Delivery;
+use crate::bridge::HeldDelivery;
 use crate::domain::Order;
+use crate::telemetry::TraceContext;
 use tracing::Instrument;
 
 /// One delivery of `ORDER.created` / `ORDER.replayed`, decoded, for the
@@ -31,10 +32,12 @@ pub struct Assignment {
     /// The pool worker that took the delivery (for its occupancy figures).
     pub worker: usize,
     /// Boxed, like `order`: the run's future holds pointers, not copies.
-    pub delivery: Box<Delivery>,
+    pub delivery: Box<HeldDelivery>,
     /// The order as carried by the event (used if KV has no record);
     /// dropped once the saga has read the order's record.
     pub order: Box<Order>,
+    /// The publisher's trace, from the delivery's headers.
+    pub trace: TraceContext,
 }
 
 #[derive(Debug)]
@@ -76,9 +79,8 @@ impl Actor for OrderActor {
 /// The consumer span continues the publisher's trace (from the headers);
 /// the saga and the settling run inside it.
 async fn run(assignment: Assignment) {
-    let Assignment { deps, settings, delivery, order, .. } = assignment;
+    let Assignment { deps, settings, delivery, order, trace, .. } = assignment;
     let order_id = order.order_id.clone();
-    let trace = delivery.trace();
     let trace_id = trace.trace_id().unwrap_or_default().to_string();
     let consume = tracing::info_span!(
         "order.consume",
@@ -90,6 +92,7 @@ async fn run(assignment: Assignment) {
         delivered = delivery.delivered()
     );
     trace.parent(&consume);
+    drop(trace);
     let saga = tracing::info_span!(parent: &consume, "order.saga", %order_id, trace_id);
     let result = run_saga(&deps, &delivery, order, settings.ack_wait).instrument(saga).await;
     settle::after_run(&deps.metrics, &settings, &delivery, &order_id, result).instrument(consume).await;
@@ -98,7 +101,7 @@ async fn run(assignment: Assignment) {
 /// Runs the saga (panics contained) while keeping the delivery alive.
 async fn run_saga(
     deps: &SagaDeps,
-    delivery: &Delivery,
+    delivery: &HeldDelivery,
     order: Box<Order>,
     ack_wait: Duration,
 ) -> Result<(), SagaError> {
@@ -122,6 +125,6 @@ async fn run_saga(
 
 /// An older run of this order's saga may still be alive: the message was
 /// delivered before, or it re-drives a dead letter.
-fn is_rerun(delivery: &Delivery) -> bool {
+fn is_rerun(delivery: &HeldDelivery) -> bool {
     delivery.delivered() > 1 || delivery.subject() == crate::bridge::subjects::REPLAY
 }

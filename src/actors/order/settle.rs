@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::SagaError;
-use crate::bridge::{BridgeError, DeadLetterActor, Delivery};
+use crate::bridge::{BridgeError, DeadLetter, DeadLetterActor, HeldDelivery};
 use crate::domain::OrderId;
 use crate::metrics::Metrics;
 use crate::ops::PoolStats;
@@ -37,7 +37,7 @@ pub struct SettleSettings {
 pub(super) async fn after_run(
     metrics: &Metrics,
     settings: &SettleSettings,
-    delivery: &Delivery,
+    delivery: &HeldDelivery,
     order_id: &OrderId,
     result: Result<(), SagaError>,
 ) {
@@ -46,7 +46,7 @@ pub(super) async fn after_run(
     };
     if delivery.delivered() >= settings.max_deliver {
         let reason = format!("max deliveries ({}) reached; last error: {error}", settings.max_deliver);
-        return Box::pin(dead_letter(metrics, settings, delivery, reason)).await;
+        return Box::pin(dead_letter(metrics, settings, delivery.dead_letter(reason), delivery)).await;
     }
     let delay = retry_delay(delivery.delivered());
     tracing::warn!(%order_id, %error, ?delay, delivered = delivery.delivered(), "saga paused; will retry");
@@ -60,10 +60,16 @@ fn log_settle(result: Result<(), BridgeError>, order_id: &OrderId) {
     }
 }
 
-/// Records `delivery` in the dead-letter stream, then terminates it.
-pub(crate) async fn dead_letter(metrics: &Metrics, settings: &SettleSettings, delivery: &Delivery, reason: String) {
+/// Records `letter` (made from `delivery`) in the dead-letter stream, then
+/// terminates `delivery`.
+pub(crate) async fn dead_letter(
+    metrics: &Metrics,
+    settings: &SettleSettings,
+    letter: DeadLetter,
+    delivery: &HeldDelivery,
+) {
     metrics.poison_messages.inc();
-    let sent = settings.dead_letters.send(delivery.dead_letter(reason)).await;
+    let sent = settings.dead_letters.send(letter).await;
     let settled = match sent {
         Ok(Ok(_)) => delivery.terminate().await,
         Ok(Err(e)) => Err(e),
@@ -76,7 +82,7 @@ pub(crate) async fn dead_letter(metrics: &Metrics, settings: &SettleSettings, de
 }
 
 /// In-progress acks every third of `ack_wait`, for as long as it is polled.
-pub(super) async fn keep_alive(delivery: &Delivery, ack_wait: Duration) -> Infallible {
+pub(super) async fn keep_alive(delivery: &HeldDelivery, ack_wait: Duration) -> Infallible {
     let period = (ack_wait / 3).max(Duration::from_millis(200));
     loop {
         tokio::time::sleep(period).await;

@@ -52,16 +52,21 @@ impl Handler<DeliveryHandler> for WorkerActor {
 }
 
 impl WorkerActor {
+    /// The order actor gets the delivery without its payload and headers
+    /// (it keeps them for the whole run): the trace is read from them here.
     fn assign(&self, delivery: Delivery, order: Order) {
         let (deps, settings, worker) = (self.deps.clone(), self.settle.clone(), self.index);
-        let (delivery, order) = (Box::new(delivery), Box::new(order));
-        OrderActor::start_run(Assignment { deps, settings, worker, delivery, order });
+        let trace = delivery.trace();
+        let (delivery, order) = (Box::new(delivery.into_held()), Box::new(order));
+        OrderActor::start_run(Assignment { deps, settings, worker, delivery, order, trace });
     }
 
     fn dead_letter(&self, delivery: Delivery, reason: String) {
         let (deps, settings, worker) = (self.deps.clone(), self.settle.clone(), self.index);
+        let letter = delivery.dead_letter(reason);
+        let delivery = delivery.into_held();
         actix::spawn(async move {
-            order::dead_letter(&deps.metrics, &settings, &delivery, reason).await;
+            order::dead_letter(&deps.metrics, &settings, letter, &delivery).await;
             settings.stats.finished(worker);
         });
     }

@@ -52,8 +52,10 @@ pub(crate) async fn place(handles: &Handles, tally: &SharedTally, planned: &Plan
     // Tallied before the publish: its saga may finish before the ack is seen here.
     tally::lock(tally).created(order.order_id.as_str(), tally::now_ns());
     let event = OrderEvent::created(&order);
-    let (published, created) =
-        futures::join!(store::publish(handles, &event), store::create(&handles.orders, order.order_id.as_str(), &order));
+    let (published, created) = futures::join!(
+        store::publish(handles, &event),
+        store::create(&handles.orders, order.order_id.as_str(), &order)
+    );
     if let Err(e) = published {
         tally::lock(tally).forget(order.order_id.as_str());
         return Err(e);
