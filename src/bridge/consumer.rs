@@ -3,8 +3,12 @@
 //!
 //! Backpressure: it pulls only as many messages as there are free pool
 //! permits (pool size × mailbox capacity), so a burst waits in JetStream,
-//! not in memory. Fetch errors (e.g. NATS down) are logged and retried with
-//! a capped backoff; the consumer never stops on its own.
+//! not in memory, and at most `MAX_FETCH_BATCH` per pull: async-nats ends a
+//! pull 5 s after its expiry and drops whatever of it was received but not
+//! yet read, so a large batch read by a busy thread would lose part of
+//! itself to redelivery 30 s (`ack_wait`) later. Fetch errors (e.g. NATS
+//! down) are logged and retried with a capped backoff; the consumer never
+//! stops on its own.
 
 use actix::{Actor, ActorFutureExt, AsyncContext, Context, Handler, Recipient, ResponseActFuture, WrapFuture};
 use async_nats::jetstream::consumer::PullConsumer;
@@ -17,6 +21,9 @@ use tokio::sync::Semaphore;
 use super::{Delivery, DeliveryHandler};
 
 const FETCH_EXPIRES: Duration = Duration::from_secs(1);
+/// Messages per pull at most (see the module docs). 256 is read within a
+/// couple of scheduler turns and still amortises the pull request.
+const MAX_FETCH_BATCH: usize = 256;
 const ERROR_BACKOFF: Duration = Duration::from_millis(500);
 const PAUSE_POLL: Duration = Duration::from_millis(250);
 
@@ -202,7 +209,7 @@ async fn fetch_batch(
     if stopping.load(Ordering::SeqCst) {
         return Vec::new();
     }
-    let room = 1 + permits.available_permits();
+    let room = (1 + permits.available_permits()).min(MAX_FETCH_BATCH);
     let mut batch = match consumer.fetch().max_messages(room).expires(FETCH_EXPIRES).messages().await {
         Ok(batch) => batch,
         Err(e) => {

@@ -1,7 +1,7 @@
 //! The raw ceiling: a minimal async-nats program doing the same JetStream
 //! work per order as the service — the intake's KV writes and
 //! `ORDER.created` publish (`intake`), a durable pull consumer fetching as
-//! many messages as it has room for (like `JetStreamConsumer`), the saga's
+//! many messages as it has room for, 256 at most (like `JetStreamConsumer`), the saga's
 //! KV reads/CAS writes and event publishes (`saga`) and the ack — with the
 //! service's record and event types, so payloads have the same sizes, but
 //! no HTTP and no actors. Its throughput is what the broker allows on this
@@ -36,6 +36,8 @@ use setup::Handles;
 const FETCH_EXPIRES: Duration = Duration::from_secs(1);
 const ERROR_BACKOFF: Duration = Duration::from_millis(500);
 const NAK_DELAY: Duration = Duration::from_secs(1);
+/// As the service's consumer (`bridge::consumer`).
+const MAX_FETCH_BATCH: usize = 256;
 
 struct CeilingPlacer {
     handles: Handles,
@@ -119,7 +121,7 @@ async fn consume(h: Handles, tally: SharedTally, errors: Arc<ErrorSink>, capacit
     let permits = Arc::new(Semaphore::new(capacity.max(1)));
     loop {
         let Ok(first) = permits.clone().acquire_owned().await else { return };
-        let room = 1 + permits.available_permits();
+        let room = (1 + permits.available_permits()).min(MAX_FETCH_BATCH);
         let mut batch = match h.consumer.fetch().max_messages(room).expires(FETCH_EXPIRES).messages().await {
             Ok(batch) => batch,
             Err(e) => {
