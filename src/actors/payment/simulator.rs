@@ -45,13 +45,17 @@ fn charge_id(idempotency_key: &str) -> String {
 }
 
 impl PaymentGateway for Simulator {
+    /// Decides at once and answers after the latency: while it waits (on a
+    /// slow simulated provider, thousands of calls at once) the call holds
+    /// only its answer, as an HTTP call holds only its serialized body.
     fn charge(&self, request: ChargeRequest) -> BoxFuture<'static, Result<PaymentOutcome, PaymentError>> {
-        let this = self.clone();
+        let (latency, outcome) = (self.latency, self.decide(&request));
+        drop(request);
         async move {
-            if !this.latency.is_zero() {
-                tokio::time::sleep(this.latency).await;
+            if !latency.is_zero() {
+                tokio::time::sleep(latency).await;
             }
-            this.decide(&request)
+            outcome
         }
         .boxed()
     }
