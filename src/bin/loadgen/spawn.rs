@@ -3,7 +3,9 @@
 //! ports file, optionally `sync_interval: always`) and the release
 //! `order-service` on a free port. Output goes to log files in a temp dir
 //! whose tail is shown when a process fails to start. Dropping a handle
-//! kills and reaps the process (errors ignored) and removes the temp dir.
+//! kills and reaps the process (errors ignored) and removes the temp dir,
+//! unless `LOADGEN_KEEP_TEMP` is set: then the dirs (logs, NATS store) are
+//! kept for diagnosis and their paths printed.
 
 use anyhow::{Context as _, bail};
 use std::path::{Path, PathBuf};
@@ -29,6 +31,10 @@ impl TempDir {
 
 impl Drop for TempDir {
     fn drop(&mut self) {
+        if std::env::var_os("LOADGEN_KEEP_TEMP").is_some() {
+            eprintln!("loadgen: kept {}", self.0.display());
+            return;
+        }
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }

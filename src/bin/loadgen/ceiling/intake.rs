@@ -7,8 +7,9 @@
 //! 2. publish `ORDER.created` and, at the same time, KV create `orders/<id>`
 //!    (the PENDING order; "already exists" is fine: the saga got there
 //!    first); the order is accepted when both are answered
-//! 3. KV update `idempotency/<key>` at the claim's revision (ACCEPTED; the
-//!    service does this after answering, the ceiling before its next order)
+//! 3. KV update `idempotency/<key>` at the claim's revision (ACCEPTED), in
+//!    the background after the order counts as accepted, as the service
+//!    marks it after its 202
 
 use order_service::contracts::OrderEvent;
 use order_service::domain::{
@@ -64,7 +65,12 @@ pub(crate) async fn place(handles: &Handles, tally: &SharedTally, planned: &Plan
         Ok(_) | Err(store::WriteError::Conflict) => {}
         Err(e) => return Err(e.into()),
     }
+    // As the service: answered first, the claim is marked in the background.
     claim.state = IdempotencyState::Accepted;
-    store::update(&handles.idempotency, &kv_key, &claim, revision).await?;
+    // A failed mark only costs a repeat its re-publish (the service logs it).
+    let idempotency = handles.idempotency.clone();
+    tokio::spawn(async move {
+        let _ = store::update(&idempotency, &kv_key, &claim, revision).await;
+    });
     Ok(())
 }
