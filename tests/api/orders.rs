@@ -148,6 +148,27 @@ async fn concurrent_orders_never_oversell() {
     app.assert_stock_eventually("SKU-HOT", (0, 0)).await;
 }
 
+/// Hundreds of sagas changing one SKU at once take turns instead of racing
+/// each other's CAS: none runs out of attempts, so none is retried.
+#[actix_web::test]
+async fn a_burst_of_orders_on_one_sku_completes_without_a_single_retry() {
+    const BURST: usize = 300;
+    let nats = NatsServer::start().await;
+    let app = spawn_app(&nats).await;
+    app.stock("SKU-BURST", BURST as u64).await;
+
+    let body = order_body("cust-burst", &[("SKU-BURST", 1, 100)], "tok_visa");
+    let ids = join_all((0..BURST).map(|_| app.place_order(&body))).await;
+    let orders = join_all(ids.iter().map(|id| app.wait_terminal(id))).await;
+
+    let completed = orders.iter().filter(|o| o["status"] == "COMPLETED").count();
+    assert_eq!(completed, BURST, "every order had stock");
+    app.assert_stock_eventually("SKU-BURST", (0, 0)).await;
+    let metrics = app.get("/metrics").await.text().await.expect("metrics body");
+    let redeliveries = metrics.lines().find(|l| l.starts_with("order_service_redeliveries_total"));
+    assert_eq!(redeliveries.and_then(|l| l.rsplit(' ').next()), Some("0"), "saga retries:\n{metrics}");
+}
+
 #[actix_web::test]
 async fn orders_complete_and_never_oversell_with_the_worker_pool_on_two_arbiter_threads() {
     let nats = NatsServer::start().await;
