@@ -36,6 +36,18 @@ pub struct DeadLetterContent {
     pub headers: Vec<(String, String)>,
 }
 
+impl DeadLetterContent {
+    /// Copies `payload` and every value of every header.
+    pub fn copy(payload: &[u8], headers: Option<&HeaderMap>) -> Self {
+        let headers = headers
+            .iter()
+            .flat_map(|h| h.iter())
+            .flat_map(|(name, values)| values.iter().map(move |v| (name.to_string(), v.as_str().to_string())))
+            .collect();
+        Self { payload: payload.to_vec(), headers }
+    }
+}
+
 /// List the most recent dead letters (newest first).
 #[derive(Debug, actix::Message)]
 #[rtype(result = "Result<Vec<DeadLetterView>, BridgeError>")]
@@ -105,12 +117,7 @@ async fn dlq_stream(nats: &Nats) -> Result<Stream, BridgeError> {
 async fn read_back(nats: &Nats, sequence: u64) -> Result<DeadLetterContent, BridgeError> {
     let stream = nats.js.get_stream(subjects::STREAM).await.map_err(unavailable)?;
     let message = stream.get_raw_message(sequence).await.map_err(unavailable)?;
-    let headers = message
-        .headers
-        .iter()
-        .flat_map(|(name, values)| values.iter().map(move |v| (name.to_string(), v.as_str().to_string())))
-        .collect();
-    Ok(DeadLetterContent { payload: message.payload.to_vec(), headers })
+    Ok(DeadLetterContent::copy(&message.payload, Some(&message.headers)))
 }
 
 async fn publish(nats: &Nats, letter: DeadLetter) -> Result<u64, BridgeError> {

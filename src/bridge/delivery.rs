@@ -108,16 +108,9 @@ impl Delivery {
 
     /// Everything needed to dead-letter this message, content included.
     pub fn dead_letter(&self, reason: String) -> DeadLetter {
-        let headers = self
-            .message
-            .headers
-            .iter()
-            .flat_map(|h| h.iter())
-            .flat_map(|(name, values)| values.iter().map(move |v| (name.to_string(), v.as_str().to_string())))
-            .collect();
         DeadLetter {
             subject: self.subject().to_string(),
-            content: Some(DeadLetterContent { payload: self.payload().to_vec(), headers }),
+            content: Some(DeadLetterContent::copy(self.payload(), self.message.headers.as_ref())),
             stream_sequence: self.stream_sequence(),
             delivered: self.delivered(),
             reason,

@@ -49,8 +49,14 @@ struct Turn {
 
 impl Turn {
     async fn take(turns: &Turns, sku: &str) -> Self {
-        let lock = turns.borrow_mut().entry(sku.to_string()).or_default().clone();
-        let mut turn = Self { turns: turns.clone(), sku: sku.to_string(), lock, guard: None };
+        let sku = sku.to_string();
+        let existing = turns.borrow().get(&sku).cloned();
+        let lock = existing.unwrap_or_else(|| {
+            let lock = Arc::default();
+            turns.borrow_mut().insert(sku.clone(), Arc::clone(&lock));
+            lock
+        });
+        let mut turn = Self { turns: turns.clone(), sku, lock, guard: None };
         turn.guard = Some(turn.lock.clone().lock_owned().await);
         turn
     }
