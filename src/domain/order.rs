@@ -148,6 +148,10 @@ impl Order {
     /// Remembers that `event` was stored at `sequence` (once per event).
     pub fn record_event(&mut self, event: &str, sequence: u64) {
         if !self.events.iter().any(|e| e.event == event) {
+            // Exact growth here and in the history: an order has a handful of
+            // each, and thousands of orders are held at once (doubling left
+            // about half of both lists empty).
+            self.events.reserve_exact(1);
             self.events.push(EventRef { event: event.to_string(), sequence });
         }
     }
@@ -177,6 +181,7 @@ impl Order {
         self.status = next;
         self.updated_at = now;
         self.events_published = false;
+        self.history.reserve_exact(1);
         self.history.push(StatusChange { status: next, at: now, detail });
         Ok(())
     }

@@ -1,27 +1,33 @@
 //! `OrderActor`: owns one order's delivery for the duration of its saga
 //! run. It runs the saga, keeps the delivery from being redelivered while
-//! the saga waits (in-progress acks), settles the delivery (see `settle`),
-//! then stops, so idle orders hold no memory. The whole run is one future
-//! inside the actor's context: no other task per order while it waits.
+//! the saga waits (in-progress acks on an interval), settles the delivery
+//! (see `settle`), then stops, so idle orders hold no memory.
 //!
-//! A panic in the saga is contained and reported as a transient error: the
-//! delivery is nak'd and the saga resumes from the state recorded in KV.
+//! The run goes in phases, each a future in the actor's context: the saga
+//! until it finishes or asks for the payment; while the provider decides,
+//! the actor holds only the pause (the order and the answer's channel) and
+//! the answer arrives as the end of that wait; then the saga from the
+//! answer; then settling.
+//!
+//! A panic in a saga phase is contained and reported as a transient error:
+//! the delivery is nak'd and the saga resumes from the state recorded in KV.
 
-use actix::{Actor, ActorContext, ActorFutureExt, Addr, AsyncContext, Context, WrapFuture};
+use actix::{Actor, ActorContext, ActorFutureExt, Addr, AsyncContext, Context, SpawnHandle, WrapFuture};
 use futures::FutureExt;
-use futures::future::{Either, select};
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::pin::pin;
+use std::rc::Rc;
 use std::sync::Arc;
-use std::time::Duration;
+use tokio::sync::oneshot::error::RecvError;
+use tracing::{Instrument, Span};
 
+use super::saga::{self, AwaitingPayment, PaymentAnswer, Progress};
 use super::settle::{self, SettleSettings};
-use super::{SagaDeps, SagaError, saga};
+use super::{SagaDeps, SagaError};
 use crate::actors::supervision::panic_message;
 use crate::bridge::HeldDelivery;
-use crate::domain::Order;
+use crate::domain::{Order, OrderId};
 use crate::telemetry::TraceContext;
-use tracing::Instrument;
 
 /// One delivery of `ORDER.created` / `ORDER.replayed`, decoded, for the
 /// order actor to run and settle.
@@ -31,8 +37,7 @@ pub struct Assignment {
     pub settings: Arc<SettleSettings>,
     /// The pool worker that took the delivery (for its occupancy figures).
     pub worker: usize,
-    /// Boxed, like `order`: the run's future holds pointers, not copies.
-    pub delivery: Box<HeldDelivery>,
+    pub delivery: HeldDelivery,
     /// The order as carried by the event (used if KV has no record);
     /// dropped once the saga has read the order's record.
     pub order: Box<Order>,
@@ -42,14 +47,33 @@ pub struct Assignment {
 
 #[derive(Debug)]
 pub struct OrderActor {
-    assignment: Option<Assignment>,
+    /// Until the actor starts.
+    assignment: Option<Box<Assignment>>,
+    /// From start until the delivery is settled.
+    run: Option<Box<Run>>,
+}
+
+/// What the actor keeps between the phases of a run.
+#[derive(Debug)]
+struct Run {
+    deps: Arc<SagaDeps>,
+    settings: Arc<SettleSettings>,
+    worker: usize,
+    /// Shared with the in-progress acks; settling takes the last handle.
+    delivery: Rc<HeldDelivery>,
+    order_id: OrderId,
+    /// `order.consume` (continues the publisher's trace) and its child
+    /// `order.saga`, open for the whole run.
+    consume: Span,
+    saga: Span,
+    keep_alive: SpawnHandle,
 }
 
 impl OrderActor {
     /// Starts the order's actor on the current arbiter; it stops by itself
     /// once the delivery is settled.
     pub fn start_run(assignment: Assignment) -> Addr<Self> {
-        Self { assignment: Some(assignment) }.start()
+        Self { assignment: Some(Box::new(assignment)), run: None }.start()
     }
 }
 
@@ -60,13 +84,89 @@ impl Actor for OrderActor {
         let Some(assignment) = self.assignment.take() else {
             return ctx.stop();
         };
-        let (stats, worker) = (assignment.settings.stats.clone(), assignment.worker);
-        let metrics = assignment.deps.metrics.clone();
-        // Boxed: the actor's context holds only a pointer to the run.
-        let run = Box::pin(AssertUnwindSafe(run(assignment)).catch_unwind());
-        ctx.spawn(run.into_actor(self).map(move |result, _act, ctx| {
+        let Assignment { deps, settings, worker, delivery, order, trace } = *assignment;
+        let order_id = order.order_id.clone();
+        let (consume, saga) = spans(&order_id, &delivery, trace);
+        let delivery = Rc::new(delivery);
+        let keep_alive = ctx.run_interval(settle::keep_alive_period(settings.ack_wait), |act, ctx| act.keep_alive(ctx));
+        deps.metrics.deliveries_in_flight.inc();
+        let (delivered, rerun, shared) = (delivery.delivered(), is_rerun(&delivery), deps.clone());
+        let first = async move { saga::run(&shared, order, delivered, rerun).await };
+        let first = first.instrument(saga.clone());
+        self.run = Some(Box::new(Run { deps, settings, worker, delivery, order_id, consume, saga, keep_alive }));
+        self.phase(ctx, first);
+    }
+}
+
+impl OrderActor {
+    /// Runs one phase of the saga (panics contained), then moves on.
+    fn phase(&mut self, ctx: &mut Context<Self>, phase: impl Future<Output = Result<Progress, SagaError>> + 'static) {
+        let Some(run) = &self.run else { return };
+        let metrics = run.deps.metrics.clone();
+        let phase = AssertUnwindSafe(phase).catch_unwind().map(move |result| {
+            result.unwrap_or_else(|panic| {
+                let message = panic_message(&*panic);
+                tracing::error!(panic = %message, "panic contained in order saga");
+                metrics.panicked("order");
+                Err(SagaError::Transient(format!("saga panicked: {message}")))
+            })
+        });
+        ctx.spawn(phase.into_actor(self).map(|result, act, ctx| act.progressed(result, ctx)));
+    }
+
+    fn progressed(&mut self, result: Result<Progress, SagaError>, ctx: &mut Context<Self>) {
+        match result {
+            Ok(Progress::Finished) => self.settle(Ok(()), ctx),
+            Ok(Progress::AwaitingPayment { paused, answer }) => {
+                ctx.spawn(answer.into_actor(self).map(move |answer, act, ctx| act.answered(paused, answer, ctx)));
+            }
+            Err(e) => self.settle(Err(e), ctx),
+        }
+    }
+
+    /// The provider answered (or the call was abandoned): the saga goes on.
+    fn answered(
+        &mut self,
+        paused: Box<AwaitingPayment>,
+        answer: Result<PaymentAnswer, RecvError>,
+        ctx: &mut Context<Self>,
+    ) {
+        let Some(run) = &self.run else { return };
+        let deps = run.deps.clone();
+        let next = async move { saga::resume(&deps, *paused, answer).await }.instrument(run.saga.clone());
+        self.phase(ctx, next);
+    }
+
+    /// An in-progress ack, so JetStream does not redeliver a slow order.
+    fn keep_alive(&mut self, ctx: &mut Context<Self>) {
+        let Some(run) = &self.run else { return };
+        let delivery = run.delivery.clone();
+        let ack = async move {
+            if let Err(e) = delivery.in_progress().await {
+                tracing::debug!(error = %e, "in-progress ack failed");
+            }
+        };
+        ctx.spawn(ack.into_actor(self));
+    }
+
+    /// Acks, naks or dead-letters the delivery after the run ended with
+    /// `result`, then stops.
+    fn settle(&mut self, result: Result<(), SagaError>, ctx: &mut Context<Self>) {
+        let Some(run) = self.run.take() else {
+            return ctx.stop();
+        };
+        let Run { deps, settings, worker, delivery, order_id, consume, keep_alive, .. } = *run;
+        ctx.cancel_future(keep_alive);
+        deps.metrics.deliveries_in_flight.dec();
+        let stats = settings.stats.clone();
+        let metrics = deps.metrics.clone();
+        let settling = async move {
+            settle::after_run(&deps.metrics, &settings, &delivery, &order_id, result).await;
+        };
+        let settling = AssertUnwindSafe(settling.instrument(consume)).catch_unwind();
+        ctx.spawn(settling.into_actor(self).map(move |result, _act, ctx| {
             if let Err(panic) = result {
-                // Outside the saga (settling): JetStream redelivers.
+                // JetStream redelivers.
                 tracing::error!(panic = %panic_message(&*panic), "panic contained while settling a delivery");
                 metrics.panicked("order");
             }
@@ -75,12 +175,9 @@ impl Actor for OrderActor {
         }));
     }
 }
-
-/// The consumer span continues the publisher's trace (from the headers);
-/// the saga and the settling run inside it.
-async fn run(assignment: Assignment) {
-    let Assignment { deps, settings, delivery, order, trace, .. } = assignment;
-    let order_id = order.order_id.clone();
+/// `order.consume` continues the publisher's trace (from the headers); the
+/// saga runs in its child `order.saga`.
+fn spans(order_id: &OrderId, delivery: &HeldDelivery, trace: TraceContext) -> (Span, Span) {
     let trace_id = trace.trace_id().unwrap_or_default().to_string();
     let consume = tracing::info_span!(
         "order.consume",
@@ -92,35 +189,8 @@ async fn run(assignment: Assignment) {
         delivered = delivery.delivered()
     );
     trace.parent(&consume);
-    drop(trace);
     let saga = tracing::info_span!(parent: &consume, "order.saga", %order_id, trace_id);
-    let result = run_saga(&deps, &delivery, order, settings.ack_wait).instrument(saga).await;
-    settle::after_run(&deps.metrics, &settings, &delivery, &order_id, result).instrument(consume).await;
-}
-
-/// Runs the saga (panics contained) while keeping the delivery alive.
-async fn run_saga(
-    deps: &SagaDeps,
-    delivery: &HeldDelivery,
-    order: Box<Order>,
-    ack_wait: Duration,
-) -> Result<(), SagaError> {
-    let saga = AssertUnwindSafe(saga::run(deps, order, delivery.delivered(), is_rerun(delivery))).catch_unwind();
-    let saga = saga.map(|result| {
-        result.unwrap_or_else(|panic| {
-            let message = panic_message(&*panic);
-            tracing::error!(panic = %message, "panic contained in order saga");
-            deps.metrics.panicked("order");
-            Err(SagaError::Transient(format!("saga panicked: {message}")))
-        })
-    });
-    deps.metrics.deliveries_in_flight.inc();
-    let result = match select(pin!(saga), pin!(settle::keep_alive(delivery, ack_wait))).await {
-        Either::Left((result, _)) => result.map(|_| ()),
-        Either::Right((never, _)) => match never {},
-    };
-    deps.metrics.deliveries_in_flight.dec();
-    result
+    (consume, saga)
 }
 
 /// An older run of this order's saga may still be alive: the message was

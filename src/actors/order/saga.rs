@@ -2,6 +2,12 @@
 //! the status is terminal. State lives only in the `orders` KV bucket, so a
 //! crash at any point resumes from the last recorded status.
 //!
+//! The payment step pauses the run: [`run`] returns
+//! [`Progress::AwaitingPayment`] with the order and the channel the
+//! provider's answer arrives on, and the order actor calls [`resume`] with
+//! it. While a slow provider decides, an order holds that pause and its
+//! actor, not a suspended saga future.
+//!
 //! Per step: effect (idempotent) → record the new status with CAS → publish
 //! its events. Before running a step, events of the recorded status that
 //! may not have been published are re-published (deduplicated by
@@ -12,15 +18,17 @@ use actix::Addr;
 use std::sync::Arc;
 use std::time::Instant;
 
+use tokio::sync::oneshot;
+use tracing::{Instrument, Span};
+
 use super::steps;
 use crate::actors::inventory::{InventoryActor, SagaRun};
-use crate::actors::payment::PaymentActor;
+use crate::actors::payment::{CapturePayment, PaymentActor, PaymentError, PaymentOutcome};
 use crate::bridge::{BridgeError, JetStreamPublisher, JsonKv, PublishEvent, Versioned};
 use crate::contracts::OrderEvent;
-use crate::domain::Order;
+use crate::domain::{Order, OrderStatus};
 use crate::metrics::Metrics;
 use crate::telemetry::TraceContext;
-use tracing::Instrument;
 
 /// What a saga needs: the order store and the actors it talks to.
 #[derive(Debug, Clone)]
@@ -64,21 +72,77 @@ impl From<actix::MailboxError> for SagaError {
     }
 }
 
-/// Runs the saga of `order` to a terminal status. `rerun`: the message
-/// was delivered before (or replayed), so an older run may still be alive.
-/// `order` is boxed and consumed by the first read: the run does not keep
-/// a second copy of the order while it waits on a step.
-pub(super) async fn run(deps: &SagaDeps, order: Box<Order>, delivered: i64, rerun: bool) -> Result<Order, SagaError> {
-    let mut since = Instant::now();
+/// Where a saga run stopped.
+#[derive(Debug)]
+pub(super) enum Progress {
+    /// A terminal status is recorded and its events are published.
+    Finished,
+    /// The provider is deciding the payment: [`resume`] with its answer.
+    /// Nothing of the run's future is kept meanwhile, only this.
+    AwaitingPayment { paused: Box<AwaitingPayment>, answer: oneshot::Receiver<PaymentAnswer> },
+}
+
+/// The provider's answer to the payment step.
+pub(super) type PaymentAnswer = Result<PaymentOutcome, PaymentError>;
+
+/// An order paused at the payment step.
+#[derive(Debug)]
+pub(super) struct AwaitingPayment {
+    current: Versioned<Order>,
+    /// When the step started (its duration, and `since` for the next one).
+    started: Instant,
+    /// The step's span: the payment call is its child.
+    span: Span,
+}
+
+/// Runs the saga of `order` until it is terminal or waits on the provider.
+/// `rerun`: the message was delivered before (or replayed), so an older
+/// run may still be alive. `order` is boxed and consumed by the first read.
+pub(super) async fn run(
+    deps: &SagaDeps,
+    order: Box<Order>,
+    delivered: i64,
+    rerun: bool,
+) -> Result<Progress, SagaError> {
     // Sub-futures are boxed: the saga future's size is the largest of its
-    // states, and it is held while a step waits (on a slow payment,
-    // thousands of orders at once).
+    // states.
     let (mut current, duplicate) = Box::pin(load_or_create(deps, order)).await?;
     // Saved with the next write (operators see how often the saga re-ran).
     current.value.deliveries = current.value.deliveries.max(delivered);
     if rerun || duplicate {
         current = Box::pin(contest(deps, current)).await?;
     }
+    drive(deps, current, Instant::now()).await
+}
+
+/// Continues a run paused at the payment step with the provider's answer
+/// (`Err`: the call was abandoned).
+pub(super) async fn resume(
+    deps: &SagaDeps,
+    paused: AwaitingPayment,
+    answer: Result<PaymentAnswer, oneshot::error::RecvError>,
+) -> Result<Progress, SagaError> {
+    let AwaitingPayment { current, started, span } = paused;
+    let answer = answer.unwrap_or_else(|_| Err(PaymentError::Transient("the payment call was abandoned".into())));
+    let recorded = match answer {
+        Ok(answer) => {
+            let next = steps::apply(&current.value, steps::payment_outcome(answer))?;
+            Box::pin(record(deps, &current, next, started).instrument(span)).await
+        }
+        Err(e) => Err(SagaError::Transient(e.to_string())),
+    };
+    match recorded {
+        Ok(next) => drive(deps, next, started).await,
+        Err(e) => {
+            Box::pin(keep_published_events(deps, &current)).await;
+            Err(e)
+        }
+    }
+}
+
+/// Runs steps from `current` until the order is terminal or waits on the
+/// provider. `since`: no later than when `current` was read.
+async fn drive(deps: &SagaDeps, mut current: Versioned<Order>, mut since: Instant) -> Result<Progress, SagaError> {
     loop {
         deps.tracker.progress(&current.value.order_id, current.value.status);
         if !current.value.events_published {
@@ -89,7 +153,10 @@ pub(super) async fn run(deps: &SagaDeps, order: Box<Order>, delivered: i64, reru
             }
         }
         if current.value.status.is_terminal() {
-            return Ok(current.value);
+            return Ok(Progress::Finished);
+        }
+        if current.value.status == OrderStatus::StockReserved {
+            return Ok(request_payment(deps, current));
         }
         let before = Instant::now();
         current = match Box::pin(step(deps, &current, since)).await {
@@ -101,6 +168,21 @@ pub(super) async fn run(deps: &SagaDeps, order: Box<Order>, delivered: i64, reru
         };
         since = before;
     }
+}
+
+/// Starts the payment step: asks the payment actor to charge the order
+/// (idempotency key = order id), the answer to arrive on the returned
+/// channel. A payment actor that is gone drops the request, and with it
+/// the reply channel: the run then resumes with the call abandoned
+/// (transient).
+fn request_payment(deps: &SagaDeps, current: Versioned<Order>) -> Progress {
+    let span = step_span(&current.value);
+    let (reply, answer) = oneshot::channel();
+    let request = steps::charge_request(&current.value);
+    let trace = span.in_scope(TraceContext::current);
+    deps.payment.do_send(CapturePayment { request, trace, reply });
+    let paused = Box::new(AwaitingPayment { current, started: Instant::now(), span });
+    Progress::AwaitingPayment { paused, answer }
 }
 
 /// Marks the order contested with a write of its own, so this run's token
@@ -129,23 +211,37 @@ async fn keep_published_events(deps: &SagaDeps, current: &Versioned<Order>) {
     }
 }
 
+fn step_span(order: &Order) -> Span {
+    tracing::info_span!("saga.step", step = order.status.as_str(), order_id = %order.order_id)
+}
+
 /// Runs the step for the current status and records its outcome.
 /// `since`: no later than when `current` was read.
 async fn step(deps: &SagaDeps, current: &Versioned<Order>, since: Instant) -> Result<Versioned<Order>, SagaError> {
     let started = Instant::now();
-    let name = current.value.status.as_str();
-    let span = tracing::info_span!("saga.step", step = name, order_id = %current.value.order_id);
+    let span = step_span(&current.value);
     let run = SagaRun { token: current.revision, contested: current.value.contested, loaded_at: since };
-    let mut next = steps::advance(deps, &current.value, run).instrument(span.clone()).await?;
-    deps.metrics.step(name, started.elapsed().as_secs_f64());
+    let next = steps::advance(deps, &current.value, run).instrument(span.clone()).await?;
+    Box::pin(record(deps, current, next, started)).instrument(span).await
+}
+
+/// Records `next`, the outcome of the step that started at `started` from
+/// `current`, publishing its events first if the step has a single outcome.
+async fn record(
+    deps: &SagaDeps,
+    current: &Versioned<Order>,
+    mut next: Order,
+    started: Instant,
+) -> Result<Versioned<Order>, SagaError> {
+    deps.metrics.step(current.value.status.as_str(), started.elapsed().as_secs_f64());
     if current.value.status.has_single_outcome() {
         // No branch here, so announcing before recording cannot contradict a
         // later run; it saves the separate "events published" write.
         let events = OrderEvent::announcing(&next);
-        Box::pin(publish(deps, &mut next, events)).instrument(span.clone()).await?;
+        Box::pin(publish(deps, &mut next, events)).await?;
         next.events_published = true;
     }
-    let (saved, ours) = Box::pin(save(deps, next, current.revision)).instrument(span).await?;
+    let (saved, ours) = Box::pin(save(deps, next, current.revision)).await?;
     if ours && saved.value.status.is_terminal() && saved.value.events_published {
         record_terminal(deps, &saved.value);
     }

@@ -8,11 +8,10 @@
 //!   terminated (never redelivered, never blocks the orders behind it).
 //!
 //! If dead-lettering itself fails (NATS down) the message is nak'd: it is
-//! never dropped. While a saga runs, [`keep_alive`] sends in-progress acks
-//! every third of ack_wait so a slow but healthy order is not redelivered.
+//! never dropped. While a saga runs, the order actor sends in-progress acks
+//! every [`keep_alive_period`] so a slow but healthy order is not redelivered.
 
 use actix::Addr;
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -81,15 +80,10 @@ pub(crate) async fn dead_letter(
     }
 }
 
-/// In-progress acks every third of `ack_wait`, for as long as it is polled.
-pub(super) async fn keep_alive(delivery: &HeldDelivery, ack_wait: Duration) -> Infallible {
-    let period = (ack_wait / 3).max(Duration::from_millis(200));
-    loop {
-        tokio::time::sleep(period).await;
-        if let Err(e) = delivery.in_progress().await {
-            tracing::debug!(error = %e, "in-progress ack failed");
-        }
-    }
+/// How often a running order sends an in-progress ack: every third of
+/// `ack_wait`.
+pub(super) fn keep_alive_period(ack_wait: Duration) -> Duration {
+    (ack_wait / 3).max(Duration::from_millis(200))
 }
 
 /// Exponential in the delivery count: 1 s, 2 s, 4 s … capped at 60 s.

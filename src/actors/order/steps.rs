@@ -7,22 +7,28 @@ use time::OffsetDateTime;
 
 use super::{SagaDeps, SagaError};
 use crate::actors::inventory::{CommitStock, ReleaseStock, Reservation, ReserveStock, SagaRun};
-use crate::actors::payment::{CapturePayment, ChargeRequest, PaymentOutcome};
+use crate::actors::payment::{ChargeRequest, PaymentOutcome};
 use crate::domain::{Order, OrderStatus, Outcome};
 use crate::telemetry::TraceContext;
 
-/// Runs the step for the order's current status.
+/// Runs the step for the order's current status. The payment step is not
+/// run here: the order actor asks for the payment and resumes the saga
+/// with the answer (see [`charge_request`] and [`payment_outcome`]).
 /// `run` identifies this run to the stock records (see `domain::stock`).
 pub(super) async fn advance(deps: &SagaDeps, order: &Order, run: SagaRun) -> Result<Order, SagaError> {
     let outcome = match order.status {
         OrderStatus::Pending => reserve(deps, order, run).await?,
-        OrderStatus::StockReserved => capture(deps, order).await?,
         OrderStatus::PaymentCaptured => commit(deps, order, run).await?,
         OrderStatus::Compensating => release(deps, order, run).await?,
-        OrderStatus::Completed | OrderStatus::Failed => {
-            return Err(SagaError::Permanent(format!("order {} is already terminal", order.order_id)));
+        OrderStatus::StockReserved | OrderStatus::Completed | OrderStatus::Failed => {
+            return Err(SagaError::Permanent(format!("order {}: no step to run at {}", order.order_id, order.status)));
         }
     };
+    apply(order, outcome)
+}
+
+/// The order with `outcome` applied (a copy: `order` is what is recorded).
+pub(super) fn apply(order: &Order, outcome: Outcome) -> Result<Order, SagaError> {
     let mut next = order.clone();
     next.advance(outcome, OffsetDateTime::now_utc()).map_err(|e| SagaError::Permanent(e.to_string()))?;
     Ok(next)
@@ -48,24 +54,23 @@ async fn reserve(deps: &SagaDeps, order: &Order, run: SagaRun) -> Result<Outcome
     })
 }
 
-async fn capture(deps: &SagaDeps, order: &Order) -> Result<Outcome, SagaError> {
-    let request = ChargeRequest {
+/// What to ask the provider for an order whose stock is reserved.
+pub(super) fn charge_request(order: &Order) -> ChargeRequest {
+    ChargeRequest {
         order_id: order.order_id.to_string(),
         customer_id: order.customer_id.clone(),
         amount_minor: order.total_minor,
         currency: order.currency.to_string(),
         payment_token: order.payment_token.clone(),
-        idempotency_key: order.order_id.to_string(),
-    };
-    let outcome = deps
-        .payment
-        .send(CapturePayment { request, trace: TraceContext::current() })
-        .await?
-        .map_err(|e| SagaError::Transient(e.to_string()))?;
-    Ok(match outcome {
+    }
+}
+
+/// The payment step's outcome from the provider's answer.
+pub(super) fn payment_outcome(answer: PaymentOutcome) -> Outcome {
+    match answer {
         PaymentOutcome::Captured { charge_id } => Outcome::Captured { charge_id },
         PaymentOutcome::Declined { reason } => Outcome::Declined { detail: reason },
-    })
+    }
 }
 
 async fn commit(deps: &SagaDeps, order: &Order, run: SagaRun) -> Result<Outcome, SagaError> {

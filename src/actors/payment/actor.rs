@@ -15,8 +15,11 @@
 
 use actix::{Actor, AsyncContext, Context, Handler, ResponseFuture, Supervised};
 use backon::{ExponentialBuilder, Retryable};
+use futures::FutureExt;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::oneshot;
 
 use super::claim::{self, Claim};
 use super::{ChargeRequest, PaymentError, PaymentGateway, PaymentOutcome};
@@ -27,22 +30,37 @@ use crate::metrics::Metrics;
 use crate::telemetry::TraceContext;
 use tracing::Instrument;
 
-/// Charge the customer for an order (idempotent per order).
+/// Charge the customer for an order (idempotent per order); the answer
+/// goes to `reply`. The handler returns at once, so the sender holds no
+/// request future while the provider decides (seconds, thousands of orders
+/// at once); if the call is abandoned (shutdown) `reply` is dropped and the
+/// receiver sees the channel closed.
 #[derive(Debug, actix::Message)]
-#[rtype(result = "Result<PaymentOutcome, PaymentError>")]
+#[rtype(result = "()")]
 pub struct CapturePayment {
     pub request: ChargeRequest,
     pub trace: TraceContext,
+    pub reply: PaymentReply,
 }
+
+/// Where a [`CapturePayment`] answer goes.
+pub type PaymentReply = oneshot::Sender<Result<PaymentOutcome, PaymentError>>;
 
 #[derive(Debug)]
 pub struct PaymentActor {
+    calls: Arc<Calls>,
+    child: Arc<SupervisedChild>,
+}
+
+/// What every capture needs, shared by the actor and its calls in flight
+/// (one pointer per call, not a copy of each handle).
+#[derive(Debug)]
+struct Calls {
     gateway: Arc<dyn PaymentGateway>,
     payments: JsonKv<PaymentRecord>,
     /// How long a claim protects an in-progress call.
     lease: Duration,
     metrics: Arc<Metrics>,
-    child: Arc<SupervisedChild>,
 }
 
 impl PaymentActor {
@@ -58,7 +76,7 @@ impl PaymentActor {
         metrics: Arc<Metrics>,
     ) -> Self {
         let lease = call_timeout * 2 + Duration::from_secs(5);
-        Self { gateway, payments, lease, metrics, child }
+        Self { calls: Arc::new(Calls { gateway, payments, lease, metrics }), child }
     }
 }
 
@@ -86,39 +104,40 @@ fn backoff() -> ExponentialBuilder {
         .with_jitter()
 }
 
-async fn capture(
-    gateway: Arc<dyn PaymentGateway>,
-    payments: JsonKv<PaymentRecord>,
-    lease: Duration,
-    metrics: Arc<Metrics>,
-    request: ChargeRequest,
-) -> Result<PaymentOutcome, PaymentError> {
-    let key = request.order_id.clone();
-    // The claim futures are boxed: this future waits on the provider call,
-    // so it should not also carry their size (see `bridge::kv`).
-    let held = match Box::pin(claim::take(&payments, &key, lease)).await? {
-        Claim::Done(outcome) => return Ok(outcome),
-        Claim::Held(held) => held,
-    };
-    let result = call_with_retries(gateway, metrics, &request).await;
-    Box::pin(claim::record(&payments, &key, held, &result)).await;
-    result
+/// Claims the order's payment, calls the provider unless the outcome is
+/// already known, and records the outcome. A block over its two inputs,
+/// not an `async fn`: an `async fn` future keeps its parameters twice (as
+/// received and as locals), and this future is held for the whole call.
+#[allow(clippy::manual_async_fn)]
+fn capture(calls: Arc<Calls>, request: ChargeRequest) -> impl Future<Output = Result<PaymentOutcome, PaymentError>> {
+    async move {
+        let key = request.order_id.as_str();
+        // The claim futures are boxed: this future waits on the provider
+        // call, so it should not also carry their size (see `bridge::kv`).
+        let held = match Box::pin(claim::take(&calls.payments, key, calls.lease)).await? {
+            Claim::Done(outcome) => return Ok(outcome),
+            Claim::Held(held) => held,
+        };
+        let result = call_with_retries(&*calls.gateway, &calls.metrics, &request).await;
+        Box::pin(claim::record(&calls.payments, key, held, &result)).await;
+        result
+    }
 }
 
 /// The first attempt runs without the retry machinery: that is where
 /// nearly every call waits (on a slow provider, thousands at once), so its
 /// state stays small; only after a transient failure are the retries,
-/// with their backoff state, built (boxed). `request` by reference: this
-/// future should not carry a second copy of it.
+/// with their backoff state, built (boxed). `request` by reference: no
+/// call copies it.
 async fn call_with_retries(
-    gateway: Arc<dyn PaymentGateway>,
-    metrics: Arc<Metrics>,
+    gateway: &dyn PaymentGateway,
+    metrics: &Metrics,
     request: &ChargeRequest,
 ) -> Result<PaymentOutcome, PaymentError> {
-    match call(&*gateway, &metrics, request.clone()).await {
+    match call(gateway, metrics, request).await {
         Err(e) if e.is_transient() => {
             log_retry(&e, MIN_RETRY_DELAY);
-            Box::pin(retry(&*gateway, &metrics, request)).await
+            Box::pin(retry(gateway, metrics, request)).await
         }
         decided => decided,
     }
@@ -132,11 +151,7 @@ async fn retry(
     request: &ChargeRequest,
 ) -> Result<PaymentOutcome, PaymentError> {
     tokio::time::sleep(MIN_RETRY_DELAY).await;
-    (|| call(gateway, metrics, request.clone()))
-        .retry(backoff())
-        .when(PaymentError::is_transient)
-        .notify(log_retry)
-        .await
+    (|| call(gateway, metrics, request)).retry(backoff()).when(PaymentError::is_transient).notify(log_retry).await
 }
 
 fn log_retry(error: &PaymentError, after: Duration) {
@@ -147,7 +162,7 @@ fn log_retry(error: &PaymentError, after: Duration) {
 async fn call(
     gateway: &dyn PaymentGateway,
     metrics: &Metrics,
-    request: ChargeRequest,
+    request: &ChargeRequest,
 ) -> Result<PaymentOutcome, PaymentError> {
     let result = gateway.charge(request).await;
     metrics.payment_call(match &result {
@@ -159,9 +174,12 @@ async fn call(
 }
 
 impl Handler<CapturePayment> for PaymentActor {
-    type Result = ResponseFuture<Result<PaymentOutcome, PaymentError>>;
+    type Result = ();
 
-    fn handle(&mut self, msg: CapturePayment, ctx: &mut Context<Self>) -> Self::Result {
+    /// The call runs as a task of its own (panics contained), which sends
+    /// the answer; a receiver that is gone (its order actor stopped) is
+    /// nothing to report: the claim records the outcome either way.
+    fn handle(&mut self, msg: CapturePayment, ctx: &mut Context<Self>) {
         let span = tracing::info_span!(
             "payment.capture",
             order_id = %msg.request.order_id,
@@ -169,9 +187,12 @@ impl Handler<CapturePayment> for PaymentActor {
             amount_minor = msg.request.amount_minor
         );
         msg.trace.parent(&span);
-        let fut = capture(self.gateway.clone(), self.payments.clone(), self.lease, self.metrics.clone(), msg.request)
-            .instrument(span);
-        supervision::contain(ctx.address(), self.child.clone(), fut, |m| Err(PaymentError::Crashed(m)))
+        let fut = capture(self.calls.clone(), msg.request).instrument(span);
+        let reply = msg.reply;
+        let guarded = supervision::guard(ctx.address(), self.child.clone(), fut, |m| Err(PaymentError::Crashed(m)));
+        actix::spawn(guarded.map(move |outcome| {
+            let _ = reply.send(outcome);
+        }));
     }
 }
 

@@ -16,9 +16,14 @@ pub struct ChargeRequest {
     pub amount_minor: i64,
     pub currency: String,
     pub payment_token: String,
-    /// Sent as the provider's `Idempotency-Key` header; stable per order.
-    #[serde(skip)]
-    pub idempotency_key: String,
+}
+
+impl ChargeRequest {
+    /// Sent as the provider's `Idempotency-Key` header: the order id, so it
+    /// is stable across every attempt, run and replica.
+    pub fn idempotency_key(&self) -> &str {
+        &self.order_id
+    }
 }
 
 /// A definite answer from the provider.
@@ -47,5 +52,8 @@ impl PaymentError {
 
 /// A payment provider.
 pub trait PaymentGateway: Send + Sync + std::fmt::Debug {
-    fn charge(&self, request: ChargeRequest) -> BoxFuture<'static, Result<PaymentOutcome, PaymentError>>;
+    /// Starts one charge. The returned call does not borrow `request`: a
+    /// call waiting on the provider holds only what the gateway keeps of it
+    /// (the HTTP body, or the simulator's answer).
+    fn charge(&self, request: &ChargeRequest) -> BoxFuture<'static, Result<PaymentOutcome, PaymentError>>;
 }

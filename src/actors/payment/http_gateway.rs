@@ -39,7 +39,7 @@ impl HttpGateway {
 }
 
 impl PaymentGateway for HttpGateway {
-    fn charge(&self, request: ChargeRequest) -> BoxFuture<'static, Result<PaymentOutcome, PaymentError>> {
+    fn charge(&self, request: &ChargeRequest) -> BoxFuture<'static, Result<PaymentOutcome, PaymentError>> {
         let span = tracing::info_span!(
             "payment.http",
             otel.kind = "client",
@@ -47,7 +47,7 @@ impl PaymentGateway for HttpGateway {
             http.status_code = tracing::field::Empty
         );
         let mut call =
-            self.client.post(&self.charges_url).header("Idempotency-Key", &request.idempotency_key).json(&request);
+            self.client.post(&self.charges_url).header("Idempotency-Key", request.idempotency_key()).json(request);
         // The provider's own traces join the order's trace.
         for (name, value) in TraceContext::of(&span).pairs() {
             call = call.header(name, value);

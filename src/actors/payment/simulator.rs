@@ -31,7 +31,7 @@ impl Simulator {
         if self.failure_rate > 0.0 && rand::random::<f64>() < self.failure_rate {
             return Err(PaymentError::Transient("simulated provider outage".into()));
         }
-        Ok(PaymentOutcome::Captured { charge_id: charge_id(&request.idempotency_key) })
+        Ok(PaymentOutcome::Captured { charge_id: charge_id(request.idempotency_key()) })
     }
 }
 
@@ -48,9 +48,8 @@ impl PaymentGateway for Simulator {
     /// Decides at once and answers after the latency: while it waits (on a
     /// slow simulated provider, thousands of calls at once) the call holds
     /// only its answer, as an HTTP call holds only its serialized body.
-    fn charge(&self, request: ChargeRequest) -> BoxFuture<'static, Result<PaymentOutcome, PaymentError>> {
-        let (latency, outcome) = (self.latency, self.decide(&request));
-        drop(request);
+    fn charge(&self, request: &ChargeRequest) -> BoxFuture<'static, Result<PaymentOutcome, PaymentError>> {
+        let (latency, outcome) = (self.latency, self.decide(request));
         async move {
             if !latency.is_zero() {
                 tokio::time::sleep(latency).await;
@@ -72,7 +71,6 @@ mod tests {
             amount_minor: 100,
             currency: "USD".into(),
             payment_token: token.into(),
-            idempotency_key: key.into(),
         }
     }
 

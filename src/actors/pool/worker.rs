@@ -57,7 +57,7 @@ impl WorkerActor {
     fn assign(&self, delivery: Delivery, order: Order) {
         let (deps, settings, worker) = (self.deps.clone(), self.settle.clone(), self.index);
         let trace = delivery.trace();
-        let (delivery, order) = (Box::new(delivery.into_held()), Box::new(order));
+        let (delivery, order) = (delivery.into_held(), Box::new(order));
         OrderActor::start_run(Assignment { deps, settings, worker, delivery, order, trace });
     }
 

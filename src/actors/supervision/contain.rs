@@ -44,9 +44,24 @@ where
     A: Actor<Context = Context<A>> + Handler<Restart>,
     T: 'static,
 {
+    Box::pin(guard(addr, child, fut, crashed))
+}
+
+/// [`contain`] without the box: for a reply the handler spawns itself (the
+/// task then holds the future inline, one allocation instead of two).
+pub fn guard<A, T>(
+    addr: Addr<A>,
+    child: Arc<SupervisedChild>,
+    fut: impl Future<Output = T> + 'static,
+    crashed: impl FnOnce(String) -> T + 'static,
+) -> impl Future<Output = T> + 'static
+where
+    A: Actor<Context = Context<A>> + Handler<Restart>,
+    T: 'static,
+{
     // A combinator, not an `async` block: a block would store `fut` twice
     // (as its capture and as the awaited future), doubling every reply.
-    Box::pin(AssertUnwindSafe(fut).catch_unwind().map(move |result| match result {
+    AssertUnwindSafe(fut).catch_unwind().map(move |result| match result {
         Ok(value) => value,
         Err(panic) => {
             let message = panic_message(&*panic);
@@ -55,7 +70,7 @@ where
             addr.do_send(Restart);
             crashed(message)
         }
-    }))
+    })
 }
 
 /// The text of a panic payload.

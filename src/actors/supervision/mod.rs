@@ -18,5 +18,5 @@ mod contain;
 mod policy;
 
 pub use child::{ChildSnapshot, ChildStatus, SupervisedChild, SupervisionTree};
-pub use contain::{InjectPanic, Restart, contain, inject_panic, panic_message, restart};
+pub use contain::{InjectPanic, Restart, contain, guard, inject_panic, panic_message, restart};
 pub use policy::{RestartDecision, RestartPolicy};
