@@ -5,6 +5,7 @@ use futures::future::join_all;
 use order_service::contracts::proto::{OrderCompleted, OrderCreated, OrderFailed};
 use prost::Message as _;
 use serde_json::Value;
+use std::time::Duration;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -167,6 +168,29 @@ async fn a_burst_of_orders_on_one_sku_completes_without_a_single_retry() {
     let metrics = app.get("/metrics").await.text().await.expect("metrics body");
     let redeliveries = metrics.lines().find(|l| l.starts_with("order_service_redeliveries_total"));
     assert_eq!(redeliveries.and_then(|l| l.rsplit(' ').next()), Some("0"), "saga retries:\n{metrics}");
+}
+
+#[actix_web::test]
+async fn orders_whose_payment_outlasts_ack_wait_are_kept_alive_and_never_redelivered() {
+    let nats = NatsServer::start().await;
+    // The payment takes three ack_waits: only the order actor's in-progress
+    // acks, sent while it waits on the provider, keep JetStream from
+    // redelivering the message to a second run.
+    let app = spawn_app_with(&nats, |s| {
+        s.ack_wait = Duration::from_secs(1);
+        s.payment_sim_latency = Duration::from_secs(3);
+    })
+    .await;
+    app.stock("SKU-SLOW-PAY", 3).await;
+
+    let body = order_body("cust-slow-pay", &[("SKU-SLOW-PAY", 1, 100)], "tok_visa");
+    let ids = join_all((0..3).map(|_| app.place_order(&body))).await;
+    let orders = join_all(ids.iter().map(|id| app.wait_terminal_within(id, Duration::from_secs(30)))).await;
+
+    assert!(orders.iter().all(|o| o["status"] == "COMPLETED"), "{orders:#?}");
+    let metrics = app.get("/metrics").await.text().await.expect("metrics body");
+    let redeliveries = metrics.lines().find(|l| l.starts_with("order_service_redeliveries_total"));
+    assert_eq!(redeliveries.and_then(|l| l.rsplit(' ').next()), Some("0"), "redelivered:\n{metrics}");
 }
 
 #[actix_web::test]
