@@ -175,6 +175,7 @@ impl OrderActor {
         }));
     }
 }
+
 /// `order.consume` continues the publisher's trace (from the headers); the
 /// saga runs in its child `order.saga`.
 fn spans(order_id: &OrderId, delivery: &HeldDelivery, trace: TraceContext) -> (Span, Span) {

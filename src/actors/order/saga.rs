@@ -124,11 +124,9 @@ pub(super) async fn resume(
 ) -> Result<Progress, SagaError> {
     let AwaitingPayment { current, started, span } = paused;
     let answer = answer.unwrap_or_else(|_| Err(PaymentError::Transient("the payment call was abandoned".into())));
-    let recorded = match answer {
-        Ok(answer) => {
-            let next = steps::apply(&current.value, steps::payment_outcome(answer))?;
-            Box::pin(record(deps, &current, next, started).instrument(span)).await
-        }
+    let recorded = match answer.map(|answer| steps::apply(&current.value, steps::payment_outcome(answer))) {
+        Ok(Ok(next)) => Box::pin(record(deps, &current, next, started).instrument(span)).await,
+        Ok(Err(e)) => Err(e),
         Err(e) => Err(SagaError::Transient(e.to_string())),
     };
     match recorded {
