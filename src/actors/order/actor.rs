@@ -1,7 +1,8 @@
 //! `OrderActor`: owns one order's delivery for the duration of its saga
 //! run. It runs the saga, keeps the delivery from being redelivered while
-//! the saga waits (in-progress acks on an interval), settles the delivery
-//! (see `settle`), then stops, so idle orders hold no memory.
+//! the saga waits (registered in its worker's in-progress acks, see
+//! `keep_alive`), settles the delivery (see `settle`), then stops, so idle
+//! orders hold no memory.
 //!
 //! The run goes in phases, each a future in the actor's context: the saga
 //! until it finishes or asks for the payment; while the provider decides,
@@ -12,7 +13,7 @@
 //! A panic in a saga phase is contained and reported as a transient error:
 //! the delivery is nak'd and the saga resumes from the state recorded in KV.
 
-use actix::{Actor, ActorContext, ActorFutureExt, Addr, AsyncContext, Context, SpawnHandle, WrapFuture};
+use actix::{Actor, ActorContext, ActorFutureExt, Addr, AsyncContext, Context, WrapFuture};
 use futures::FutureExt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -21,6 +22,7 @@ use std::sync::Arc;
 use tokio::sync::oneshot::error::RecvError;
 use tracing::{Instrument, Span};
 
+use super::keep_alive::{KeepAlive, Registration};
 use super::saga::{self, AwaitingPayment, PaymentAnswer, Progress};
 use super::settle::{self, SettleSettings};
 use super::{SagaDeps, SagaError};
@@ -38,6 +40,8 @@ pub struct Assignment {
     /// The pool worker that took the delivery (for its occupancy figures).
     pub worker: usize,
     pub delivery: HeldDelivery,
+    /// The worker's in-progress acks, which the run's delivery joins.
+    pub keep_alive: Rc<KeepAlive>,
     /// The order as carried by the event (used if KV has no record);
     /// dropped once the saga has read the order's record.
     pub order: Box<Order>,
@@ -59,14 +63,15 @@ struct Run {
     deps: Arc<SagaDeps>,
     settings: Arc<SettleSettings>,
     worker: usize,
-    /// Shared with the in-progress acks; settling takes the last handle.
+    /// Shared with the worker's in-progress acks while registered.
     delivery: Rc<HeldDelivery>,
     order_id: OrderId,
     /// `order.consume` (continues the publisher's trace) and its child
     /// `order.saga`, open for the whole run.
     consume: Span,
     saga: Span,
-    keep_alive: SpawnHandle,
+    /// In the worker's in-progress acks until the run settles.
+    keep_alive: Registration,
 }
 
 impl OrderActor {
@@ -84,11 +89,11 @@ impl Actor for OrderActor {
         let Some(assignment) = self.assignment.take() else {
             return ctx.stop();
         };
-        let Assignment { deps, settings, worker, delivery, order, trace } = *assignment;
+        let Assignment { deps, settings, worker, delivery, keep_alive, order, trace } = *assignment;
         let order_id = order.order_id.clone();
         let (consume, saga) = spans(&order_id, &delivery, trace);
         let delivery = Rc::new(delivery);
-        let keep_alive = ctx.run_interval(settle::keep_alive_period(settings.ack_wait), |act, ctx| act.keep_alive(ctx));
+        let keep_alive = keep_alive.register(&delivery);
         deps.metrics.deliveries_in_flight.inc();
         let (delivered, rerun, shared) = (delivery.delivered(), is_rerun(&delivery), deps.clone());
         let first = async move { saga::run(&shared, order, delivered, rerun).await };
@@ -137,18 +142,6 @@ impl OrderActor {
         self.phase(ctx, next);
     }
 
-    /// An in-progress ack, so JetStream does not redeliver a slow order.
-    fn keep_alive(&mut self, ctx: &mut Context<Self>) {
-        let Some(run) = &self.run else { return };
-        let delivery = run.delivery.clone();
-        let ack = async move {
-            if let Err(e) = delivery.in_progress().await {
-                tracing::debug!(error = %e, "in-progress ack failed");
-            }
-        };
-        ctx.spawn(ack.into_actor(self));
-    }
-
     /// Acks, naks or dead-letters the delivery after the run ended with
     /// `result`, then stops.
     fn settle(&mut self, result: Result<(), SagaError>, ctx: &mut Context<Self>) {
@@ -156,7 +149,7 @@ impl OrderActor {
             return ctx.stop();
         };
         let Run { deps, settings, worker, delivery, order_id, consume, keep_alive, .. } = *run;
-        ctx.cancel_future(keep_alive);
+        drop(keep_alive);
         deps.metrics.deliveries_in_flight.dec();
         let stats = settings.stats.clone();
         let metrics = deps.metrics.clone();

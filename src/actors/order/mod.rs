@@ -3,13 +3,15 @@
 //! then settling the delivery that asked for the run.
 
 mod actor;
+mod keep_alive;
 mod saga;
 mod settle;
 mod steps;
 mod tracker;
 
 pub use actor::{Assignment, OrderActor};
+pub use keep_alive::KeepAlive;
 pub use saga::{SagaDeps, SagaError};
-pub use settle::SettleSettings;
 pub(crate) use settle::dead_letter;
+pub use settle::{SettleSettings, keep_alive_period};
 pub use tracker::{OrderTracker, StuckOrder};

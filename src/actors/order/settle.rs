@@ -8,8 +8,9 @@
 //!   terminated (never redelivered, never blocks the orders behind it).
 //!
 //! If dead-lettering itself fails (NATS down) the message is nak'd: it is
-//! never dropped. While a saga runs, the order actor sends in-progress acks
-//! every [`keep_alive_period`] so a slow but healthy order is not redelivered.
+//! never dropped. While a saga runs, its worker sends in-progress acks for
+//! the delivery every [`keep_alive_period`] (see `keep_alive`) so a slow but
+//! healthy order is not redelivered.
 
 use actix::Addr;
 use std::sync::Arc;
@@ -82,7 +83,7 @@ pub(crate) async fn dead_letter(
 
 /// How often a running order sends an in-progress ack: every third of
 /// `ack_wait`.
-pub(super) fn keep_alive_period(ack_wait: Duration) -> Duration {
+pub fn keep_alive_period(ack_wait: Duration) -> Duration {
     (ack_wait / 3).max(Duration::from_millis(200))
 }
 

@@ -1,17 +1,20 @@
 //! `WorkerActor`: takes `ORDER.created` / `ORDER.replayed` deliveries from
 //! its bounded mailbox, decodes each and hands it to a new `OrderActor`,
 //! which runs the saga and settles the delivery (ack, nak or dead letter).
+//! While those orders run, the worker's one timer sends the in-progress
+//! acks of all their deliveries (`order::KeepAlive`).
 //!
 //! An undecodable or invalid payload is poison: it is dead-lettered and
 //! terminated here (never redelivered, never blocks the orders behind it)
 //! and no order actor is started. A panic while decoding is contained and
 //! treated the same way: the payload would panic on every delivery.
 
-use actix::{Actor, Arbiter, Context, Handler, Recipient};
+use actix::{Actor, Arbiter, AsyncContext, Context, Handler, Recipient};
 use std::panic::AssertUnwindSafe;
+use std::rc::Rc;
 use std::sync::Arc;
 
-use crate::actors::order::{self, Assignment, OrderActor, SagaDeps, SettleSettings};
+use crate::actors::order::{self, Assignment, KeepAlive, OrderActor, SagaDeps, SettleSettings};
 use crate::bridge::{Delivery, DeliveryHandler};
 use crate::contracts::{EventKind, order_from_created};
 use crate::domain::Order;
@@ -29,10 +32,16 @@ pub struct WorkerActor {
     /// Shared: cloning `SagaDeps` allocates once per actor address in it.
     deps: Arc<SagaDeps>,
     settle: Arc<SettleSettings>,
+    /// In-progress acks for the deliveries of this worker's running orders.
+    keep_alive: Rc<KeepAlive>,
 }
 
 impl Actor for WorkerActor {
     type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.run_interval(order::keep_alive_period(self.settle.ack_wait), |act, _ctx| act.keep_alive.tick());
+    }
 }
 
 impl Handler<DeliveryHandler> for WorkerActor {
@@ -57,8 +66,8 @@ impl WorkerActor {
     fn assign(&self, delivery: Delivery, order: Order) {
         let (deps, settings, worker) = (self.deps.clone(), self.settle.clone(), self.index);
         let trace = delivery.trace();
-        let (delivery, order) = (delivery.into_held(), Box::new(order));
-        OrderActor::start_run(Assignment { deps, settings, worker, delivery, order, trace });
+        let (delivery, order, keep_alive) = (delivery.into_held(), Box::new(order), self.keep_alive.clone());
+        OrderActor::start_run(Assignment { deps, settings, worker, delivery, keep_alive, order, trace });
     }
 
     fn dead_letter(&self, delivery: Delivery, reason: String) {
@@ -116,7 +125,7 @@ pub fn start_pool(
             };
             let addr = WorkerActor::start_in_arbiter(&arbiter, move |ctx| {
                 ctx.set_mailbox_capacity(mailbox);
-                WorkerActor { index: i, deps, settle }
+                WorkerActor { index: i, deps, settle, keep_alive: Rc::default() }
             });
             addr.recipient()
         })
