@@ -23,9 +23,10 @@ use tokio::sync::oneshot::error::RecvError;
 use tracing::{Instrument, Span};
 
 use super::keep_alive::{KeepAlive, Registration};
-use super::saga::{self, AwaitingPayment, PaymentAnswer, Progress};
+use super::saga::{self, AwaitingPayment, Progress};
 use super::settle::{self, SettleSettings};
 use super::{SagaDeps, SagaError};
+use crate::actors::payment::PaymentAnswer;
 use crate::actors::supervision::panic_message;
 use crate::bridge::HeldDelivery;
 use crate::domain::{Order, OrderId};

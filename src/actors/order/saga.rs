@@ -23,7 +23,7 @@ use tracing::{Instrument, Span};
 
 use super::steps;
 use crate::actors::inventory::{InventoryActor, SagaRun};
-use crate::actors::payment::{CapturePayment, PaymentActor, PaymentError, PaymentOutcome};
+use crate::actors::payment::{CapturePayment, PaymentActor, PaymentAnswer, PaymentError};
 use crate::bridge::{BridgeError, JetStreamPublisher, JsonKv, PublishEvent, Versioned};
 use crate::contracts::OrderEvent;
 use crate::domain::{Order, OrderStatus};
@@ -81,9 +81,6 @@ pub(super) enum Progress {
     /// Nothing of the run's future is kept meanwhile, only this.
     AwaitingPayment { paused: Box<AwaitingPayment>, answer: oneshot::Receiver<PaymentAnswer> },
 }
-
-/// The provider's answer to the payment step.
-pub(super) type PaymentAnswer = Result<PaymentOutcome, PaymentError>;
 
 /// An order paused at the payment step.
 #[derive(Debug)]

@@ -43,8 +43,11 @@ pub struct CapturePayment {
     pub reply: PaymentReply,
 }
 
+/// The answer to a [`CapturePayment`].
+pub type PaymentAnswer = Result<PaymentOutcome, PaymentError>;
+
 /// Where a [`CapturePayment`] answer goes.
-pub type PaymentReply = oneshot::Sender<Result<PaymentOutcome, PaymentError>>;
+pub type PaymentReply = oneshot::Sender<PaymentAnswer>;
 
 #[derive(Debug)]
 pub struct PaymentActor {

@@ -7,7 +7,7 @@ mod gateway;
 mod http_gateway;
 mod simulator;
 
-pub use actor::{CapturePayment, PaymentActor, PaymentReply};
+pub use actor::{CapturePayment, PaymentActor, PaymentAnswer, PaymentReply};
 pub use gateway::{ChargeRequest, PaymentError, PaymentGateway, PaymentOutcome};
 pub use http_gateway::HttpGateway;
 pub use simulator::Simulator;
