@@ -57,6 +57,11 @@ pub struct Settings {
     pub nats_replicas: usize,
     /// `SHUTDOWN_TIMEOUT_SECS`: graceful drain deadline.
     pub shutdown_timeout: Duration,
+    /// `HTTP_KEEP_ALIVE_SECS`: how long an idle client connection is kept
+    /// open; longer than common clients' pool idle timeouts (hyper and Go
+    /// keep idle connections 90 s), so a client never sends on a
+    /// connection the service is closing.
+    pub http_keep_alive: Duration,
     /// `SAMPLE_INVENTORY`: `sku=n,sku=n` stock set at start-up when the SKU
     /// has no record yet (demo data for `make run`).
     pub sample_inventory: Vec<(String, u64)>,
@@ -127,6 +132,7 @@ impl Default for Settings {
             admin_token: None,
             nats_replicas: 1,
             shutdown_timeout: Duration::from_secs(25),
+            http_keep_alive: Duration::from_secs(120),
             sample_inventory: Vec::new(),
             otel_endpoint: None,
             otel_service_name: "order-service".into(),
@@ -191,6 +197,7 @@ impl Settings {
             admin_token: p.text("ADMIN_TOKEN").map(Secret),
             nats_replicas: p.bounded("NATS_REPLICAS", d.nats_replicas, 1, 5),
             shutdown_timeout: p.secs("SHUTDOWN_TIMEOUT_SECS", d.shutdown_timeout),
+            http_keep_alive: p.secs("HTTP_KEEP_ALIVE_SECS", d.http_keep_alive),
             sample_inventory: p.inventory("SAMPLE_INVENTORY"),
             otel_endpoint: p.text("OTEL_EXPORTER_OTLP_ENDPOINT"),
             otel_service_name: p.text("OTEL_SERVICE_NAME").unwrap_or(d.otel_service_name),
@@ -376,6 +383,16 @@ mod tests {
         assert_eq!(s.worker_threads, 0);
         let err = Settings::from_map(&map(&[("WORKER_THREADS", "65")])).expect_err("too many");
         assert!(err.to_string().contains("WORKER_THREADS"));
+    }
+
+    #[test]
+    fn http_keep_alive_outlasts_client_pools_and_can_be_set() {
+        let s = Settings::from_map(&HashMap::new()).expect("defaults are valid");
+        assert_eq!(s.http_keep_alive, Duration::from_secs(120));
+        let s = Settings::from_map(&map(&[("HTTP_KEEP_ALIVE_SECS", "30")])).expect("valid");
+        assert_eq!(s.http_keep_alive, Duration::from_secs(30));
+        let err = Settings::from_map(&map(&[("HTTP_KEEP_ALIVE_SECS", "0")])).expect_err("zero");
+        assert!(err.to_string().contains("HTTP_KEEP_ALIVE_SECS"));
     }
 
     #[test]

@@ -114,7 +114,7 @@ impl Application {
             .with_context(|| format!("cannot bind HTTP_ADDR={}", settings.http_addr))?;
         let port = listener.local_addr()?.port();
         let limit = http::RateLimit::new(settings.rate_limit_per_sec, settings.rate_limit_burst);
-        let server = http_server(state, limit, listener, settings.shutdown_timeout)?;
+        let server = http_server(state, limit, listener, &settings)?;
         let parts = ShutdownParts {
             server: server.handle(),
             consumer,
@@ -157,7 +157,7 @@ fn http_server(
     state: AppState,
     limit: http::RateLimit,
     listener: TcpListener,
-    shutdown_timeout: Duration,
+    settings: &Settings,
 ) -> anyhow::Result<actix_web::dev::Server> {
     let data = web::Data::new(state);
     let limit = web::Data::new(limit);
@@ -171,8 +171,9 @@ fn http_server(
             .configure(http::configure)
     })
     .workers(2)
+    .keep_alive(settings.http_keep_alive)
     .disable_signals()
-    .shutdown_timeout(shutdown_timeout.as_secs())
+    .shutdown_timeout(settings.shutdown_timeout.as_secs())
     .listen(listener)?
     .run();
     Ok(server)

@@ -92,7 +92,19 @@ impl Target {
     }
 }
 
+/// The error's kind; the first few errors are also printed with their
+/// causes, so a failed run says why and not only how often.
 fn kind_of(e: &reqwest::Error) -> String {
+    static PRINTED: AtomicUsize = AtomicUsize::new(0);
+    if PRINTED.fetch_add(1, Ordering::Relaxed) < 5 {
+        let mut causes = String::new();
+        let mut source = std::error::Error::source(e);
+        while let Some(cause) = source {
+            causes.push_str(&format!(": {cause}"));
+            source = cause.source();
+        }
+        eprintln!("loadgen: request failed: {e}{causes}");
+    }
     match () {
         _ if e.is_timeout() => "timeout".into(),
         _ if e.is_connect() => "connect".into(),
