@@ -3,7 +3,11 @@
 //! fixed rate, each sent at its slot whether or not earlier ones were
 //! answered). Accept latency runs from the *scheduled* send time in the
 //! open loop, so a stalled service cannot hide its stall by slowing the
-//! sender down (no coordinated omission).
+//! sender down (no coordinated omission). The open loop is paced by an
+//! OS thread sleeping to each slot (tokio's timer rounds every deadline up
+//! to the next millisecond, which added up to 1 ms to every sample), and
+//! the sender's own lateness (slot → request task running) is recorded
+//! apart, so a late generator shows as such instead of as service latency.
 //!
 //! Orders go to a [`Placer`]: the service over HTTP or the raw ceiling.
 //! Only requests scheduled inside the measurement window are recorded;
@@ -30,6 +34,8 @@ pub(crate) struct Recorder {
     window_start: Instant,
     window_end: Mutex<Instant>,
     accept_us: Mutex<Histogram<u64>>,
+    /// Open loop: scheduled slot → request task running, in the window.
+    send_late_us: Mutex<Histogram<u64>>,
     pub(crate) accepted_in_window: AtomicU64,
     pub(crate) accepted_total: AtomicU64,
     expected: Mutex<Outcomes>,
@@ -42,6 +48,7 @@ impl Recorder {
             window_start,
             window_end: Mutex::new(window_end),
             accept_us: Mutex::new(new_histogram()),
+            send_late_us: Mutex::new(new_histogram()),
             accepted_in_window: AtomicU64::new(0),
             accepted_total: AtomicU64::new(0),
             expected: Mutex::new(Outcomes::default()),
@@ -79,12 +86,24 @@ impl Recorder {
         }
     }
 
+    /// The open loop's request for `scheduled` started running at `started`.
+    fn record_send(&self, scheduled: Instant, started: Instant) {
+        if self.in_window(scheduled) {
+            let micros = started.saturating_duration_since(scheduled).as_micros() as u64;
+            lock(&self.send_late_us).saturating_record(micros);
+        }
+    }
+
     pub(crate) fn error(&self, kind: String) {
         *lock(&self.errors).entry(kind).or_insert(0) += 1;
     }
 
     pub(crate) fn accept_us(&self) -> Histogram<u64> {
         lock(&self.accept_us).clone()
+    }
+
+    pub(crate) fn send_late_us(&self) -> Histogram<u64> {
+        lock(&self.send_late_us).clone()
     }
 
     pub(crate) fn expected(&self) -> Outcomes {
@@ -141,36 +160,43 @@ pub(crate) async fn closed_loop(target: Arc<dyn Placer>, mix: Arc<Mix>, rec: Arc
     }
 }
 
-/// Runs the open loop at `rate` orders/s from `start` until `until`.
+/// Runs the open loop at `rate` orders/s, slots from `slots.start` until
+/// `slots.end` (a slot the pacer reaches late is sent at once, and counted late).
 pub(crate) async fn open_loop(
     target: Arc<dyn Placer>,
     mix: Arc<Mix>,
     rec: Arc<Recorder>,
     rate: f64,
-    until: Instant,
+    slots: std::ops::Range<Instant>,
     max_in_flight: usize,
 ) {
-    let start = Instant::now();
     let in_flight = Arc::new(AtomicUsize::new(0));
-    for seq in 0u64.. {
-        let scheduled = start + Duration::from_secs_f64(seq as f64 / rate);
-        if scheduled >= until {
-            break;
+    let runtime = tokio::runtime::Handle::current();
+    let pacer_in_flight = in_flight.clone();
+    let pacer = move || {
+        for seq in 0u64.. {
+            let scheduled = slots.start + Duration::from_secs_f64(seq as f64 / rate);
+            if scheduled >= slots.end {
+                break;
+            }
+            // nanosleep: ~50 µs late at worst, against tokio's 1 ms ticks.
+            std::thread::sleep(scheduled.saturating_duration_since(Instant::now()));
+            if pacer_in_flight.load(Ordering::Relaxed) >= max_in_flight {
+                rec.error("loadgen_backlog".into());
+                continue;
+            }
+            pacer_in_flight.fetch_add(1, Ordering::Relaxed);
+            let (target, mix, rec, in_flight) = (target.clone(), mix.clone(), rec.clone(), pacer_in_flight.clone());
+            runtime.spawn(async move {
+                rec.record_send(scheduled, Instant::now());
+                let order = mix.plan(seq);
+                let result = target.place(&order).await;
+                rec.record(scheduled, order.expected, result);
+                in_flight.fetch_sub(1, Ordering::Relaxed);
+            });
         }
-        tokio::time::sleep_until(scheduled.into()).await;
-        if in_flight.load(Ordering::Relaxed) >= max_in_flight {
-            rec.error("loadgen_backlog".into());
-            continue;
-        }
-        in_flight.fetch_add(1, Ordering::Relaxed);
-        let (target, mix, rec, in_flight) = (target.clone(), mix.clone(), rec.clone(), in_flight.clone());
-        tokio::spawn(async move {
-            let order = mix.plan(seq);
-            let result = target.place(&order).await;
-            rec.record(scheduled, order.expected, result);
-            in_flight.fetch_sub(1, Ordering::Relaxed);
-        });
-    }
+    };
+    let _ = tokio::task::spawn_blocking(pacer).await;
     // Requests time out after 30 s, so this ends.
     while in_flight.load(Ordering::Relaxed) > 0 {
         tokio::time::sleep(Duration::from_millis(5)).await;

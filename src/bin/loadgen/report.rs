@@ -64,6 +64,9 @@ pub(crate) struct RunFigures {
     pub(crate) completed_per_sec: f64,
     pub(crate) accept_ms: Latency,
     pub(crate) e2e_ms: Latency,
+    /// Open loop: how late loadgen itself started each request after its
+    /// slot (included in `accept_ms`; empty for the closed loop).
+    pub(crate) send_late_ms: Latency,
     /// Every order accepted during the run (warm-up included).
     pub(crate) accepted_total: u64,
     pub(crate) terminal_total: u64,
@@ -160,6 +163,7 @@ fn median(runs: &[RunFigures]) -> RunFigures {
         completed_per_sec: pick(|r| r.completed_per_sec),
         accept_ms: med_latency(runs.iter().map(|r| r.accept_ms).collect()),
         e2e_ms: med_latency(runs.iter().map(|r| r.e2e_ms).collect()),
+        send_late_ms: med_latency(runs.iter().map(|r| r.send_late_ms).collect()),
         accepted_total: sum(|r| r.accepted_total),
         terminal_total: sum(|r| r.terminal_total),
         unfinished: sum(|r| r.unfinished),
@@ -206,6 +210,10 @@ pub(crate) fn print_table(results: &[ScenarioResult], ratio: Option<f64>) {
             rss,
             cpu(&m.nats)
         );
+    }
+    for r in results.iter().filter(|r| r.median.send_late_ms.count > 0) {
+        let late = latency_cell(&r.median.send_late_ms);
+        println!("{}: loadgen's own send lateness (part of accept) ms p50/p90/p99/p99.9/max {late}", r.name);
     }
     if let Some(ratio) = ratio {
         println!("\nservice / raw ceiling (completed orders/s): {:.1}%", ratio * 100.0);

@@ -61,7 +61,8 @@ pub(crate) async fn drive(
 ) -> RunFigures {
     let fixed_count = args.orders.is_some() && load == Load::Closed;
     let length = (!fixed_count).then(|| args.duration());
-    let window_start = Instant::now() + args.warmup();
+    let start = Instant::now();
+    let window_start = start + args.warmup();
     let until = window_start + length.unwrap_or(Duration::from_secs(365 * 24 * 3600));
     let rec = Arc::new(Recorder::new(window_start, until));
     let opener = {
@@ -91,7 +92,7 @@ pub(crate) async fn drive(
             };
             closed_loop(placer, mix, rec.clone(), plan).await;
         }
-        Load::Open(rate) => open_loop(placer, mix, rec.clone(), rate, until, args.max_in_flight).await,
+        Load::Open(rate) => open_loop(placer, mix, rec.clone(), rate, start..until, args.max_in_flight).await,
     }
     let measured = rec.close_window();
     let windows = match opener.await {
@@ -113,6 +114,7 @@ pub(crate) async fn drive(
         accepted_per_sec: rec.accepted_in_window.load(std::sync::atomic::Ordering::Relaxed) as f64 / measured_secs,
         completed_per_sec: t.terminal_per_sec(),
         accept_ms: Latency::of(&rec.accept_us()),
+        send_late_ms: Latency::of(&rec.send_late_us()),
         e2e_ms: Latency::of(&t.e2e_us),
         accepted_total: rec.accepted_total.load(std::sync::atomic::Ordering::Relaxed),
         terminal_total: t.terminal,
