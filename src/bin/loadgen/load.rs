@@ -28,6 +28,19 @@ pub(crate) trait Placer: Send + Sync + 'static {
     fn place<'a>(&'a self, order: &'a Planned) -> BoxFuture<'a, Result<(), String>>;
 }
 
+/// Accept latencies above this count as slow in the timeline (the
+/// issue's accept p99 target).
+pub(crate) const SLOW_US: u64 = 5_000;
+
+/// One second of the window (counted from its start) with slow accepts.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub(crate) struct SlowSecond {
+    pub(crate) second: u64,
+    /// Accepts slower than [`SLOW_US`] scheduled in that second.
+    pub(crate) over: u64,
+    pub(crate) max_ms: f64,
+}
+
 /// What the sending side saw.
 #[derive(Debug)]
 pub(crate) struct Recorder {
@@ -36,6 +49,9 @@ pub(crate) struct Recorder {
     accept_us: Mutex<Histogram<u64>>,
     /// Open loop: scheduled slot → request task running, in the window.
     send_late_us: Mutex<Histogram<u64>>,
+    /// Seconds of the window with accept latencies over [`SLOW_US`]: tells
+    /// a stall (a few bad seconds) from a spread tail.
+    slow_seconds: Mutex<BTreeMap<u64, SlowSecond>>,
     pub(crate) accepted_in_window: AtomicU64,
     pub(crate) accepted_total: AtomicU64,
     expected: Mutex<Outcomes>,
@@ -49,6 +65,7 @@ impl Recorder {
             window_end: Mutex::new(window_end),
             accept_us: Mutex::new(new_histogram()),
             send_late_us: Mutex::new(new_histogram()),
+            slow_seconds: Mutex::new(BTreeMap::new()),
             accepted_in_window: AtomicU64::new(0),
             accepted_total: AtomicU64::new(0),
             expected: Mutex::new(Outcomes::default()),
@@ -83,6 +100,13 @@ impl Recorder {
             self.accepted_in_window.fetch_add(1, Ordering::Relaxed);
             let micros = scheduled.elapsed().as_micros().max(1) as u64;
             lock(&self.accept_us).saturating_record(micros);
+            if micros > SLOW_US {
+                let second = scheduled.saturating_duration_since(self.window_start).as_secs();
+                let mut slow = lock(&self.slow_seconds);
+                let entry = slow.entry(second).or_insert(SlowSecond { second, ..SlowSecond::default() });
+                entry.over = entry.over.saturating_add(1);
+                entry.max_ms = entry.max_ms.max(micros as f64 / 1000.0);
+            }
         }
     }
 
@@ -100,6 +124,13 @@ impl Recorder {
 
     pub(crate) fn accept_us(&self) -> Histogram<u64> {
         lock(&self.accept_us).clone()
+    }
+
+    /// The window's seconds with slow accepts, most slow samples first.
+    pub(crate) fn slow_seconds(&self) -> Vec<SlowSecond> {
+        let mut seconds: Vec<SlowSecond> = lock(&self.slow_seconds).values().copied().collect();
+        seconds.sort_by(|a, b| b.over.cmp(&a.over).then(a.second.cmp(&b.second)));
+        seconds
     }
 
     pub(crate) fn send_late_us(&self) -> Histogram<u64> {

@@ -8,6 +8,7 @@ use hdrhistogram::Histogram;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+use crate::load::SlowSecond;
 use crate::procstat::ProcFigures;
 
 /// A histogram for latencies in µs, 1 µs … 1 h, auto-resizing beyond.
@@ -67,6 +68,9 @@ pub(crate) struct RunFigures {
     /// Open loop: how late loadgen itself started each request after its
     /// slot (included in `accept_ms`; empty for the closed loop).
     pub(crate) send_late_ms: Latency,
+    /// Seconds of the window with accepts over 5 ms, worst first (runs
+    /// only; empty in the median).
+    pub(crate) slow_seconds: Vec<SlowSecond>,
     /// Every order accepted during the run (warm-up included).
     pub(crate) accepted_total: u64,
     pub(crate) terminal_total: u64,
@@ -164,6 +168,7 @@ fn median(runs: &[RunFigures]) -> RunFigures {
         accept_ms: med_latency(runs.iter().map(|r| r.accept_ms).collect()),
         e2e_ms: med_latency(runs.iter().map(|r| r.e2e_ms).collect()),
         send_late_ms: med_latency(runs.iter().map(|r| r.send_late_ms).collect()),
+        slow_seconds: Vec::new(),
         accepted_total: sum(|r| r.accepted_total),
         terminal_total: sum(|r| r.terminal_total),
         unfinished: sum(|r| r.unfinished),
@@ -178,6 +183,26 @@ fn median(runs: &[RunFigures]) -> RunFigures {
 }
 
 /// Prints the results table (medians) to stdout.
+/// One line on where a run's slow accepts were: the seconds of the window
+/// that had any, the worst five of them first.
+pub(crate) fn slow_summary(run: &RunFigures) -> Option<String> {
+    let worst: Vec<String> = run
+        .slow_seconds
+        .iter()
+        .take(5)
+        .map(|s| format!("{} s: {} (max {:.1} ms)", s.second, s.over, s.max_ms))
+        .collect();
+    let total: u64 = run.slow_seconds.iter().map(|s| s.over).sum();
+    (!worst.is_empty()).then(|| {
+        let seconds = run.slow_seconds.len();
+        format!(
+            "{total} accepts over 5 ms in {seconds} of {:.0} s; worst seconds: {}",
+            run.measured_secs,
+            worst.join(", ")
+        )
+    })
+}
+
 pub(crate) fn print_table(results: &[ScenarioResult], ratio: Option<f64>) {
     println!(
         "\n{:<22} {:>4} {:>9} {:>9} | {:>41} | {:>41} | {:>6} {:>11} {:>11} {:>8}",

@@ -115,6 +115,7 @@ pub(crate) async fn drive(
         completed_per_sec: t.terminal_per_sec(),
         accept_ms: Latency::of(&rec.accept_us()),
         send_late_ms: Latency::of(&rec.send_late_us()),
+        slow_seconds: rec.slow_seconds(),
         e2e_ms: Latency::of(&t.e2e_us),
         accepted_total: rec.accepted_total.load(std::sync::atomic::Ordering::Relaxed),
         terminal_total: t.terminal,

@@ -187,6 +187,10 @@ async fn service_runs(
         let mix = Arc::new(mix.for_run(&format!("{name}-{i}").replace([' ', '/', '='], "")));
         let figures = scenario::drive(args, mix, target.clone(), observer.tally.clone(), load, env.watched).await;
         observer.stop();
+        let open = matches!(load, Load::Open(_));
+        if let Some(summary) = report::slow_summary(&figures).filter(|_| open) {
+            eprintln!("loadgen: {name}, run {}: {summary}", i + 1);
+        }
         runs.push(figures);
     }
     Ok(ScenarioResult::new(name, runs))
