@@ -8,7 +8,7 @@ use hdrhistogram::Histogram;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-use crate::load::SlowSecond;
+use crate::load::{SLOW_US, SlowSecond};
 use crate::procstat::ProcFigures;
 
 /// A histogram for latencies in µs, 1 µs … 1 h, auto-resizing beyond.
@@ -182,7 +182,6 @@ fn median(runs: &[RunFigures]) -> RunFigures {
     }
 }
 
-/// Prints the results table (medians) to stdout.
 /// One line on where a run's slow accepts were: the seconds of the window
 /// that had any, the worst five of them first.
 pub(crate) fn slow_summary(run: &RunFigures) -> Option<String> {
@@ -196,13 +195,15 @@ pub(crate) fn slow_summary(run: &RunFigures) -> Option<String> {
     (!worst.is_empty()).then(|| {
         let seconds = run.slow_seconds.len();
         format!(
-            "{total} accepts over 5 ms in {seconds} of {:.0} s; worst seconds: {}",
+            "{total} accepts over {} ms in {seconds} of {:.0} s; worst seconds: {}",
+            SLOW_US / 1000,
             run.measured_secs,
             worst.join(", ")
         )
     })
 }
 
+/// Prints the results table (medians) to stdout.
 pub(crate) fn print_table(results: &[ScenarioResult], ratio: Option<f64>) {
     println!(
         "\n{:<22} {:>4} {:>9} {:>9} | {:>41} | {:>41} | {:>6} {:>11} {:>11} {:>8}",

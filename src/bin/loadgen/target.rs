@@ -97,12 +97,8 @@ impl Target {
 fn kind_of(e: &reqwest::Error) -> String {
     static PRINTED: AtomicUsize = AtomicUsize::new(0);
     if PRINTED.fetch_add(1, Ordering::Relaxed) < 5 {
-        let mut causes = String::new();
-        let mut source = std::error::Error::source(e);
-        while let Some(cause) = source {
-            causes.push_str(&format!(": {cause}"));
-            source = cause.source();
-        }
+        let causes = std::iter::successors(std::error::Error::source(e), |c| c.source());
+        let causes: String = causes.map(|c| format!(": {c}")).collect();
         eprintln!("loadgen: request failed: {e}{causes}");
     }
     match () {
