@@ -11,6 +11,13 @@ use std::net::SocketAddr;
 use std::str::FromStr;
 use std::time::Duration;
 
+/// How long dead letters are kept for inspection and replay.
+pub const DEAD_LETTER_RETENTION_DAYS: u64 = 30;
+/// Shortest `ORDER_RETENTION_DAYS` other than 0: a day longer than dead
+/// letters are kept, so no replay can outlive its order.
+pub const MIN_ORDER_RETENTION_DAYS: u64 = DEAD_LETTER_RETENTION_DAYS + 1;
+const DAY: Duration = Duration::from_secs(24 * 3600);
+
 /// Everything the service can be configured with. `Default` is the built-in
 /// defaults (what `make run` uses).
 #[derive(Debug, Clone)]
@@ -62,6 +69,11 @@ pub struct Settings {
     /// keep idle connections 90 s), so a client never sends on a
     /// connection the service is closing.
     pub http_keep_alive: Duration,
+    /// `ORDER_RETENTION_DAYS`: order records and payment claims are removed
+    /// this long after their last change (`None` = kept forever). At least
+    /// [`MIN_ORDER_RETENTION_DAYS`]: a dead letter can be replayed for 30
+    /// days, and its replay must still find the order and its payment claim.
+    pub order_retention: Option<Duration>,
     /// `SAMPLE_INVENTORY`: `sku=n,sku=n` stock set at start-up when the SKU
     /// has no record yet (demo data for `make run`).
     pub sample_inventory: Vec<(String, u64)>,
@@ -133,6 +145,7 @@ impl Default for Settings {
             nats_replicas: 1,
             shutdown_timeout: Duration::from_secs(25),
             http_keep_alive: Duration::from_secs(120),
+            order_retention: Some(DAY * 90),
             sample_inventory: Vec::new(),
             otel_endpoint: None,
             otel_service_name: "order-service".into(),
@@ -198,6 +211,7 @@ impl Settings {
             nats_replicas: p.bounded("NATS_REPLICAS", d.nats_replicas, 1, 5),
             shutdown_timeout: p.secs("SHUTDOWN_TIMEOUT_SECS", d.shutdown_timeout),
             http_keep_alive: p.secs("HTTP_KEEP_ALIVE_SECS", d.http_keep_alive),
+            order_retention: p.retention("ORDER_RETENTION_DAYS", d.order_retention),
             sample_inventory: p.inventory("SAMPLE_INVENTORY"),
             otel_endpoint: p.text("OTEL_EXPORTER_OTLP_ENDPOINT"),
             otel_service_name: p.text("OTEL_SERVICE_NAME").unwrap_or(d.otel_service_name),
@@ -268,6 +282,23 @@ impl Parser<'_> {
             return self.fail(name, "0", "must be at least 1", default);
         }
         Duration::from_secs(secs)
+    }
+
+    /// Days, 0 = forever (`None`); otherwise at least [`MIN_ORDER_RETENTION_DAYS`]
+    /// and at most 100 years (the broker stores max_age in i64 nanoseconds).
+    fn retention(&mut self, name: &str, default: Option<Duration>) -> Option<Duration> {
+        let default_days = default.map_or(0, |d| d.as_secs() / DAY.as_secs());
+        match self.parse::<u32>(name, default_days as u32) {
+            0 => None,
+            days if (MIN_ORDER_RETENTION_DAYS..=36_500).contains(&u64::from(days)) => Some(DAY * days),
+            days => {
+                let why = format!(
+                    "must be 0 (keep forever) or from {MIN_ORDER_RETENTION_DAYS} to 36500: dead letters are kept \
+                     {DEAD_LETTER_RETENTION_DAYS} days and a replay needs its order and payment claim"
+                );
+                self.fail(name, &days.to_string(), why, default)
+            }
+        }
     }
 
     fn rate(&mut self, name: &str) -> f64 {
@@ -393,6 +424,20 @@ mod tests {
         assert_eq!(s.http_keep_alive, Duration::from_secs(30));
         let err = Settings::from_map(&map(&[("HTTP_KEEP_ALIVE_SECS", "0")])).expect_err("zero");
         assert!(err.to_string().contains("HTTP_KEEP_ALIVE_SECS"));
+    }
+
+    #[test]
+    fn order_retention_defaults_to_90_days_0_keeps_forever_and_out_of_range_is_rejected() {
+        let s = Settings::from_map(&HashMap::new()).expect("defaults are valid");
+        assert_eq!(s.order_retention, Some(Duration::from_secs(90 * 86_400)));
+        let s = Settings::from_map(&map(&[("ORDER_RETENTION_DAYS", "0")])).expect("forever");
+        assert_eq!(s.order_retention, None);
+        let s = Settings::from_map(&map(&[("ORDER_RETENTION_DAYS", "31")])).expect("the minimum");
+        assert_eq!(s.order_retention, Some(Duration::from_secs(31 * 86_400)));
+        for bad in ["30", "1", "-5", "ninety", "36501"] {
+            let err = Settings::from_map(&map(&[("ORDER_RETENTION_DAYS", bad)])).expect_err(bad).to_string();
+            assert!(err.contains("ORDER_RETENTION_DAYS"), "{bad}: {err}");
+        }
     }
 
     #[test]

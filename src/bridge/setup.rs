@@ -21,7 +21,7 @@ const IDEMPOTENCY_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 /// How long events stay in the stream (history for operators and replays).
 const EVENT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 /// How long dead letters are kept for inspection and replay.
-const DEAD_LETTER_RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
+const DEAD_LETTER_RETENTION: Duration = Duration::from_secs(crate::config::DEAD_LETTER_RETENTION_DAYS * 24 * 3600);
 const TOPOLOGY_CHECK: Duration = Duration::from_secs(5);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -148,9 +148,10 @@ pub async fn connect(settings: &Settings) -> Result<Nats, BridgeError> {
     warn_on_weak_durability(&stream, settings);
     let saga_consumer = ensure_saga_consumer(&stream, settings).await?;
     ensure_dead_letter_stream(&js, replicas).await?;
+    let retention = settings.order_retention.unwrap_or(Duration::ZERO);
     let handles = NatsHandles {
         orders: JsonKv::new(
-            ensure_bucket(&js, subjects::ORDERS_BUCKET, replicas, Duration::ZERO).await?,
+            ensure_bucket(&js, subjects::ORDERS_BUCKET, replicas, retention).await?,
             subjects::ORDERS_BUCKET,
         ),
         inventory: JsonKv::new(
@@ -162,7 +163,7 @@ pub async fn connect(settings: &Settings) -> Result<Nats, BridgeError> {
             subjects::IDEMPOTENCY_BUCKET,
         ),
         payments: JsonKv::new(
-            ensure_bucket(&js, subjects::PAYMENTS_BUCKET, replicas, Duration::ZERO).await?,
+            ensure_bucket(&js, subjects::PAYMENTS_BUCKET, replicas, retention).await?,
             subjects::PAYMENTS_BUCKET,
         ),
         client,
@@ -298,6 +299,9 @@ async fn ensure_dead_letter_stream(js: &jetstream::Context, replicas: usize) -> 
     Ok(())
 }
 
+/// The bucket, created with `max_age` (zero = forever) if it is missing.
+/// An existing bucket keeps its records but gets this `max_age` (see
+/// [`align_retention`]).
 async fn ensure_bucket(
     js: &jetstream::Context,
     bucket: &str,
@@ -305,6 +309,7 @@ async fn ensure_bucket(
     max_age: Duration,
 ) -> Result<kv::Store, BridgeError> {
     if let Ok(store) = js.get_key_value(bucket).await {
+        align_retention(js, bucket, max_age).await;
         return Ok(store);
     }
     let config = kv::Config {
@@ -319,6 +324,27 @@ async fn ensure_bucket(
         Ok(store) => Ok(store),
         // Another replica may have created it between our get and create.
         Err(_) => js.get_key_value(bucket).await.map_err(|e| setup_error(bucket, e)),
+    }
+}
+
+/// Sets an existing bucket's `max_age` to the configured retention, so a
+/// changed `ORDER_RETENTION_DAYS` applies from the next start (every
+/// replica must use the same value). A refused update (the account may not
+/// update streams) is logged and the old retention stays: the service runs.
+async fn align_retention(js: &jetstream::Context, bucket: &str, max_age: Duration) {
+    let name = format!("KV_{bucket}");
+    let mut config = match js.get_stream(&name).await {
+        Ok(stream) => stream.cached_info().config.clone(),
+        Err(e) => return tracing::warn!(bucket, error = %e, "bucket retention not checked"),
+    };
+    if config.max_age == max_age {
+        return;
+    }
+    let old = config.max_age;
+    config.max_age = max_age;
+    match js.update_stream(config).await {
+        Ok(_) => tracing::info!(bucket, from = ?old, to = ?max_age, "bucket retention changed (zero = forever)"),
+        Err(e) => tracing::warn!(bucket, current = ?old, wanted = ?max_age, error = %e, "bucket retention not changed"),
     }
 }
 

@@ -31,6 +31,7 @@ mod orders;
 mod outage;
 mod payment;
 mod restart;
+mod retention;
 mod shutdown;
 mod stale_runs;
 mod tracing_otlp;
