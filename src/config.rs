@@ -15,7 +15,10 @@ use std::time::Duration;
 pub const DEAD_LETTER_RETENTION_DAYS: u64 = 30;
 /// Shortest `ORDER_RETENTION_DAYS` other than 0: a day longer than dead
 /// letters are kept, so no replay can outlive its order.
-pub const MIN_ORDER_RETENTION_DAYS: u64 = DEAD_LETTER_RETENTION_DAYS + 1;
+pub const MIN_ORDER_RETENTION_DAYS: u32 = DEAD_LETTER_RETENTION_DAYS as u32 + 1;
+/// Longest `ORDER_RETENTION_DAYS`: 100 years (the broker keeps `max_age` in
+/// i64 nanoseconds, about 292 years).
+pub const MAX_ORDER_RETENTION_DAYS: u32 = 36_500;
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
 /// Everything the service can be configured with. `Default` is the built-in
@@ -284,19 +287,21 @@ impl Parser<'_> {
         Duration::from_secs(secs)
     }
 
-    /// Days, 0 = forever (`None`); otherwise at least [`MIN_ORDER_RETENTION_DAYS`]
-    /// and at most 100 years (the broker stores max_age in i64 nanoseconds).
+    /// Days, 0 = forever (`None`); otherwise from [`MIN_ORDER_RETENTION_DAYS`]
+    /// to [`MAX_ORDER_RETENTION_DAYS`].
     fn retention(&mut self, name: &str, default: Option<Duration>) -> Option<Duration> {
-        let default_days = default.map_or(0, |d| d.as_secs() / DAY.as_secs());
-        match self.parse::<u32>(name, default_days as u32) {
-            0 => None,
-            days if (MIN_ORDER_RETENTION_DAYS..=36_500).contains(&u64::from(days)) => Some(DAY * days),
-            days => {
+        let Some(text) = self.text(name) else {
+            return default;
+        };
+        match text.parse::<u32>() {
+            Ok(0) => None,
+            Ok(days) if (MIN_ORDER_RETENTION_DAYS..=MAX_ORDER_RETENTION_DAYS).contains(&days) => Some(DAY * days),
+            _ => {
                 let why = format!(
-                    "must be 0 (keep forever) or from {MIN_ORDER_RETENTION_DAYS} to 36500: dead letters are kept \
-                     {DEAD_LETTER_RETENTION_DAYS} days and a replay needs its order and payment claim"
+                    "must be 0 (keep forever) or from {MIN_ORDER_RETENTION_DAYS} to {MAX_ORDER_RETENTION_DAYS}: dead \
+                     letters are kept {DEAD_LETTER_RETENTION_DAYS} days and a replay needs its order and payment claim"
                 );
-                self.fail(name, &days.to_string(), why, default)
+                self.fail(name, &text, why, default)
             }
         }
     }
