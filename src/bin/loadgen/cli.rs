@@ -22,13 +22,56 @@ pub(crate) enum Mode {
     Memory,
 }
 
-/// JetStream fsync policy of a spawned nats-server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// JetStream fsync policy of a spawned nats-server: `default`, `always`,
+/// or an interval such as `1s` or `250ms` (`jetstream { sync_interval }`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SyncMode {
     /// The server default (fsync every 2 minutes).
     Default,
-    /// `jetstream { sync_interval: always }`: fsync every write.
+    /// `sync_interval: always`: fsync every write.
     Always,
+    /// `sync_interval: <ms>ms`: fsync this often.
+    Every { millis: u64 },
+}
+
+impl SyncMode {
+    /// The `sync_interval` line of nats.conf ("" for the server default).
+    pub(crate) fn config_line(self) -> String {
+        match self {
+            Self::Default => String::new(),
+            Self::Always => "  sync_interval: always\n".into(),
+            Self::Every { millis } => format!("  sync_interval: \"{millis}ms\"\n"),
+        }
+    }
+}
+
+impl std::str::FromStr for SyncMode {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let millis = |number: &str, scale: u64| {
+            number.parse::<u64>().ok().filter(|n| *n > 0).map(|n| Self::Every { millis: n * scale })
+        };
+        let parsed = match text {
+            "default" => Some(Self::Default),
+            "always" => Some(Self::Always),
+            _ => match text.strip_suffix("ms") {
+                Some(number) => millis(number, 1),
+                None => text.strip_suffix('s').and_then(|number| millis(number, 1000)),
+            },
+        };
+        parsed.ok_or_else(|| format!("`{text}`: expected default, always, or an interval such as 1s or 250ms"))
+    }
+}
+
+impl std::fmt::Display for SyncMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Default => f.write_str("default"),
+            Self::Always => f.write_str("always"),
+            Self::Every { millis } => write!(f, "{millis}ms"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Parser)]
@@ -53,8 +96,8 @@ pub(crate) struct Args {
     pub(crate) nats_server_bin: PathBuf,
     #[arg(long, default_value = "target/release/order-service")]
     pub(crate) service_bin: PathBuf,
-    /// fsync policy of the spawned nats-server.
-    #[arg(long, value_enum, default_value_t = SyncMode::Default)]
+    /// fsync policy of the spawned nats-server: default (every 2 min), always, or an interval (1s, 250ms).
+    #[arg(long, default_value_t = SyncMode::Default)]
     pub(crate) nats_sync: SyncMode,
     /// Process to report RSS/CPU for; default: the `order-service` serving --service-url.
     #[arg(long)]
@@ -169,5 +212,23 @@ impl Args {
             true => Ok(()),
             false => anyhow::bail!("invalid arguments: {}", problems.join("; ")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SyncMode;
+
+    #[test]
+    fn sync_mode_parses_default_always_and_intervals_and_refuses_the_rest() {
+        assert_eq!("default".parse(), Ok(SyncMode::Default));
+        assert_eq!("always".parse(), Ok(SyncMode::Always));
+        assert_eq!("1s".parse(), Ok(SyncMode::Every { millis: 1000 }));
+        assert_eq!("250ms".parse(), Ok(SyncMode::Every { millis: 250 }));
+        for bad in ["", "0s", "1m", "fast", "-1s", "1.5s"] {
+            assert!(bad.parse::<SyncMode>().is_err(), "{bad} should be refused");
+        }
+        assert_eq!(SyncMode::Every { millis: 250 }.config_line(), "  sync_interval: \"250ms\"\n");
+        assert_eq!(SyncMode::Every { millis: 250 }.to_string(), "250ms");
     }
 }

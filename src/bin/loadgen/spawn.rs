@@ -81,10 +81,7 @@ impl NatsProcess {
     pub(crate) async fn start(bin: &Path, sync: SyncMode) -> anyhow::Result<Self> {
         let dir = TempDir::new("nats")?;
         let store = dir.0.join("store");
-        let sync_line = match sync {
-            SyncMode::Default => "",
-            SyncMode::Always => "  sync_interval: always\n",
-        };
+        let sync_line = sync.config_line();
         let config = dir.0.join("nats.conf");
         std::fs::write(
             &config,

@@ -143,7 +143,7 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<Vec<String>> {
         let document = Document {
             machine: machine(),
             mode: format!("{:?}", args.mode).to_lowercase(),
-            nats_sync: format!("{:?}", args.nats_sync).to_lowercase(),
+            nats_sync: args.nats_sync.to_string(),
             arguments: std::env::args().skip(1).collect(),
             load_average: [load_at_start, load_average()],
             results: &results,
