@@ -94,6 +94,12 @@ pub struct Settings {
     pub fault_injection: bool,
     /// `LOG_FORMAT`: `text` (default) or `json`.
     pub log_format: LogFormat,
+    /// `ORDER_QUERY_MAX_RECORDS`: most order records one `GET /api/orders`
+    /// reads; a wider window answers 422 `window_too_wide`.
+    pub order_query_max_records: u64,
+    /// `DASHBOARD_STREAM_CLIENTS`: most concurrent `/api/stream` clients;
+    /// one more answers 503.
+    pub dashboard_stream_clients: usize,
 }
 
 /// How the service authenticates to NATS and secures the connection.
@@ -157,6 +163,8 @@ impl Default for Settings {
             rate_limit_per_sec: 0,
             rate_limit_burst: 0,
             jaeger_ui_url: "http://localhost:16686".into(),
+            order_query_max_records: 50_000,
+            dashboard_stream_clients: 16,
         }
     }
 }
@@ -223,6 +231,13 @@ impl Settings {
             rate_limit_per_sec: p.parse("RATE_LIMIT_PER_SEC", 0),
             rate_limit_burst: p.parse("RATE_LIMIT_BURST", 0),
             jaeger_ui_url: p.url("JAEGER_UI_URL").unwrap_or(d.jaeger_ui_url),
+            order_query_max_records: p.bounded(
+                "ORDER_QUERY_MAX_RECORDS",
+                d.order_query_max_records as usize,
+                1,
+                10_000_000,
+            ) as u64,
+            dashboard_stream_clients: p.bounded("DASHBOARD_STREAM_CLIENTS", d.dashboard_stream_clients, 1, 1024),
         };
         if settings.nats_url.split(',').all(|u| u.trim().is_empty()) {
             p.errors.push("NATS_URL: must name at least one server".into());

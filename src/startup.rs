@@ -108,6 +108,11 @@ impl Application {
                 fault_injection: settings.fault_injection,
                 inventory: services.inventory.clone(),
                 payment: services.payment.clone(),
+                order_query: bridge::ScanLimits {
+                    max_records: settings.order_query_max_records,
+                    deadline: http::ORDER_QUERY_DEADLINE,
+                },
+                stream: Arc::new(crate::ops::SnapshotHub::new(settings.dashboard_stream_clients)),
             },
         };
         let listener = TcpListener::bind(settings.http_addr)
@@ -255,9 +260,9 @@ fn spawn_samplers(tracker: Arc<OrderTracker>, metrics: Arc<Metrics>, threshold: 
         let capacity = (pool.size() * pool.mailbox_bound()).max(1) as i64;
         loop {
             tokio::time::sleep(Duration::from_secs(1)).await;
-            metrics.throughput.tick();
-            metrics.stuck_orders.set(tracker.stuck(threshold).len() as i64);
             let (queued, in_flight) = pool.totals();
+            metrics.throughput.tick(in_flight);
+            metrics.stuck_orders.set(tracker.stuck(threshold).len() as i64);
             metrics.pool_queued.set(queued);
             metrics.pool_utilisation_percent.set(in_flight * 100 / capacity);
         }

@@ -1,12 +1,11 @@
 //! The operator JSON API behind the dashboard (bearer-guarded when
 //! `ADMIN_TOKEN` is set): `/api/overview`, `/api/actors`,
-//! `/api/orders/{id}/timeline`, `/api/stream` (server-sent snapshots) and
-//! `POST /api/actors/{name}/crash` (fault injection, only when enabled).
+//! `/api/orders/{id}/timeline` and `POST /api/actors/{name}/crash` (fault
+//! injection, only when enabled). `/api/stream` is in `stream.rs`, the
+//! order list in `order_list.rs`.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures::StreamExt;
 use serde_json::{Value, json};
-use std::time::Duration;
 
 use super::auth::require_admin;
 use super::{ApiError, AppState};
@@ -15,13 +14,13 @@ use crate::bridge::GetConsumerHealth;
 use crate::domain::OrderId;
 
 const HISTORY_SECS: usize = 300;
-const STREAM_PERIOD: Duration = Duration::from_secs(1);
 
 async fn consumer(state: &AppState) -> Value {
     match state.ops.consumer.send(GetConsumerHealth).await {
         Ok(Ok(health)) => {
             state.metrics.consumer_pending.set(health.pending as i64);
             state.metrics.consumer_ack_pending.set(health.ack_pending as i64);
+            state.metrics.throughput.observe_pending(health.pending);
             json!(health)
         }
         Ok(Err(e)) => json!({"error": e.to_string()}),
@@ -42,6 +41,17 @@ pub(super) async fn overview_json(state: &AppState) -> Value {
             "stuck": state.ops.tracker.stuck(state.ops.stuck_after),
         },
         "throughput": state.metrics.throughput.recent(HISTORY_SECS),
+        "admin": admin_json(state),
+    })
+}
+
+/// How admin routes are protected, so the dashboard can say when it is
+/// only the loopback rule.
+fn admin_json(state: &AppState) -> Value {
+    let token = state.admin_token.is_some();
+    json!({
+        "token_set": token,
+        "access": if token { "bearer token (ADMIN_TOKEN)" } else { "loopback clients only (no ADMIN_TOKEN)" },
     })
 }
 
@@ -101,21 +111,6 @@ pub(super) async fn timeline(
         order.remove("payment_token");
     }
     Ok(HttpResponse::Ok().json(body))
-}
-
-/// Server-sent events: one `snapshot` (overview + actors) per second.
-pub(super) async fn stream(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    require_admin(&req, &state)?;
-    let ticks = futures::stream::unfold(state, |state| async move {
-        let snapshot = json!({"overview": overview_json(&state).await, "actors": actors_json(&state)});
-        let frame = format!("event: snapshot\ndata: {snapshot}\n\n");
-        tokio::time::sleep(STREAM_PERIOD).await;
-        Some((Ok::<_, actix_web::Error>(web::Bytes::from(frame)), state))
-    });
-    Ok(HttpResponse::Ok()
-        .content_type("text/event-stream")
-        .insert_header(("Cache-Control", "no-cache"))
-        .streaming(ticks.boxed_local()))
 }
 
 /// Fault injection: panic the named supervised actor (404 unless

@@ -10,12 +10,15 @@ mod error;
 mod health;
 mod inventory;
 mod latency;
+mod order_list;
 mod orders;
 mod rate_limit;
 mod state;
+mod stream;
 
 pub use error::ApiError;
 pub use latency::record_latency;
+pub use order_list::ORDER_QUERY_DEADLINE;
 pub use rate_limit::{RateLimit, limit_rate};
 pub use state::{AppState, OpsView};
 
@@ -36,8 +39,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/overview", web::get().to(api::overview))
         .route("/api/actors", web::get().to(api::actors))
         .route("/api/actors/{name}/crash", web::post().to(api::crash))
+        .route("/api/orders", web::get().to(order_list::list))
         .route("/api/orders/{id}/timeline", web::get().to(api::timeline))
-        .route("/api/stream", web::get().to(api::stream))
+        .route("/api/stream", web::get().to(stream::stream))
         .route("/api/dlq", web::get().to(admin::list))
         .route("/api/dlq/{id}/replay", web::post().to(admin::replay))
         .route("/dlq", web::get().to(admin::list))

@@ -40,4 +40,8 @@ pub struct OpsView {
     pub fault_injection: bool,
     pub inventory: Addr<InventoryActor>,
     pub payment: Addr<crate::actors::payment::PaymentActor>,
+    /// What one `GET /api/orders` may read.
+    pub order_query: crate::bridge::ScanLimits,
+    /// The shared per-second snapshot behind `/api/stream`.
+    pub stream: Arc<crate::ops::SnapshotHub>,
 }

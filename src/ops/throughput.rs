@@ -1,5 +1,8 @@
-//! Throughput and end-to-end latency per second over the last minutes, for
-//! the dashboard's charts. A sampler task closes one [`Sample`] per second.
+//! Throughput, end-to-end latency, deliveries in flight and the saga
+//! consumer's backlog per second over the last minutes, for the dashboard's
+//! charts. A sampler task closes one [`Sample`] per second. The backlog is
+//! known only in seconds when someone read the consumer's info (the
+//! dashboard stream does, once a second); other seconds have none.
 
 use serde::Serialize;
 use std::collections::VecDeque;
@@ -21,13 +24,21 @@ pub struct Sample {
     /// End-to-end latency (created → terminal) percentiles, milliseconds.
     pub p50_ms: Option<f64>,
     pub p99_ms: Option<f64>,
+    /// Saga deliveries being settled by the worker pool at the tick.
+    pub in_flight: i64,
+    /// Saga messages not yet delivered (consumer pending), when observed.
+    pub consumer_pending: Option<u64>,
 }
 
-#[derive(Debug, Default)]
+/// No backlog observed in the current second.
+const UNOBSERVED: u64 = u64::MAX;
+
+#[derive(Debug)]
 pub struct Throughput {
     accepted: AtomicU64,
     completed: AtomicU64,
     failed: AtomicU64,
+    pending: AtomicU64,
     latencies_ms: Mutex<Vec<f64>>,
     history: Mutex<VecDeque<Sample>>,
 }
@@ -41,7 +52,21 @@ fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
         return None;
     }
     let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted.get(rank.min(sorted.len() - 1)).copied()
+    // Hundredths of a millisecond are all a chart can show.
+    sorted.get(rank.min(sorted.len() - 1)).map(|ms| (ms * 100.0).round() / 100.0)
+}
+
+impl Default for Throughput {
+    fn default() -> Self {
+        Self {
+            accepted: AtomicU64::default(),
+            completed: AtomicU64::default(),
+            failed: AtomicU64::default(),
+            pending: AtomicU64::new(UNOBSERVED),
+            latencies_ms: Mutex::default(),
+            history: Mutex::default(),
+        }
+    }
 }
 
 impl Throughput {
@@ -60,8 +85,14 @@ impl Throughput {
         }
     }
 
-    /// Closes the current second (called by the sampler once per second).
-    pub fn tick(&self) {
+    /// The consumer's backlog as just read.
+    pub fn observe_pending(&self, pending: u64) {
+        self.pending.store(pending.min(UNOBSERVED - 1), Ordering::Relaxed);
+    }
+
+    /// Closes the current second (called by the sampler once per second)
+    /// with the deliveries in flight now.
+    pub fn tick(&self, in_flight: i64) {
         let mut latencies = std::mem::take(&mut *lock(&self.latencies_ms));
         latencies.sort_by(f64::total_cmp);
         let sample = Sample {
@@ -71,6 +102,8 @@ impl Throughput {
             failed: self.failed.swap(0, Ordering::Relaxed),
             p50_ms: percentile(&latencies, 50.0),
             p99_ms: percentile(&latencies, 99.0),
+            in_flight,
+            consumer_pending: Some(self.pending.swap(UNOBSERVED, Ordering::Relaxed)).filter(|p| *p != UNOBSERVED),
         };
         let mut history = lock(&self.history);
         if history.len() == HISTORY {
@@ -95,15 +128,18 @@ mod tests {
         let t = Throughput::default();
         t.accepted();
         t.accepted();
-        for ms in [1.0, 2.0, 3.0, 100.0] {
+        for ms in [1.0, 2.0, 3.0, 100.014037] {
             t.finished(true, ms);
         }
         t.finished(false, 5.0);
-        t.tick();
+        t.observe_pending(7);
+        t.tick(3);
         let s = &t.recent(10)[0];
         assert_eq!((s.accepted, s.completed, s.failed), (2, 4, 1));
-        assert_eq!(s.p99_ms, Some(100.0));
-        t.tick();
+        assert_eq!(s.p99_ms, Some(100.01), "rounded to hundredths");
+        assert_eq!((s.in_flight, s.consumer_pending), (3, Some(7)));
+        t.tick(0);
         assert_eq!(t.recent(10)[1].accepted, 0);
+        assert_eq!(t.recent(10)[1].consumer_pending, None, "not observed in that second");
     }
 }

@@ -27,6 +27,7 @@ mod idempotency;
 mod inventory;
 mod loadgen_smoke;
 mod nats_security;
+mod order_list;
 mod orders;
 mod outage;
 mod payment;

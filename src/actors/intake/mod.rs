@@ -1,10 +1,12 @@
 //! Intake: turns a validated HTTP request into an accepted order
 //! (`ORDER.created` acknowledged by JetStream), honouring `Idempotency-Key`,
-//! and answers order queries.
+//! and answers order queries (one order, its timeline, the order list).
 
 mod actor;
 mod idempotent;
+mod listing;
 mod timeline;
 
 pub use actor::{GetOrder, IntakeActor, IntakeError, PlaceOrder, Placement};
+pub use listing::{ListOrders, Listing};
 pub use timeline::{GetTimeline, Timeline, TimelineEvent};
