@@ -72,6 +72,9 @@ pub struct Settings {
     /// keep idle connections 90 s), so a client never sends on a
     /// connection the service is closing.
     pub http_keep_alive: Duration,
+    /// `HTTP_BODY_TIMEOUT_SECS`: a request body must arrive completely
+    /// within this long of its first byte, else 408 and the connection closes.
+    pub http_body_timeout: Duration,
     /// `ORDER_RETENTION_DAYS`: order records and payment claims are removed
     /// this long after their last change (`None` = kept forever). At least
     /// [`MIN_ORDER_RETENTION_DAYS`]: a dead letter can be replayed for 30
@@ -154,6 +157,7 @@ impl Default for Settings {
             nats_replicas: 1,
             shutdown_timeout: Duration::from_secs(25),
             http_keep_alive: Duration::from_secs(120),
+            http_body_timeout: Duration::from_secs(10),
             order_retention: Some(DAY * 90),
             sample_inventory: Vec::new(),
             otel_endpoint: None,
@@ -222,6 +226,7 @@ impl Settings {
             nats_replicas: p.bounded("NATS_REPLICAS", d.nats_replicas, 1, 5),
             shutdown_timeout: p.secs("SHUTDOWN_TIMEOUT_SECS", d.shutdown_timeout),
             http_keep_alive: p.secs("HTTP_KEEP_ALIVE_SECS", d.http_keep_alive),
+            http_body_timeout: p.secs("HTTP_BODY_TIMEOUT_SECS", d.http_body_timeout),
             order_retention: p.retention("ORDER_RETENTION_DAYS", d.order_retention),
             sample_inventory: p.inventory("SAMPLE_INVENTORY"),
             otel_endpoint: p.text("OTEL_EXPORTER_OTLP_ENDPOINT"),

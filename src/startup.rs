@@ -115,6 +115,7 @@ impl Application {
                 stream: Arc::new(crate::ops::SnapshotHub::new(settings.dashboard_stream_clients)),
             },
         };
+        warn_if_open(&settings);
         let listener = TcpListener::bind(settings.http_addr)
             .with_context(|| format!("cannot bind HTTP_ADDR={}", settings.http_addr))?;
         let port = listener.local_addr()?.port();
@@ -158,6 +159,16 @@ impl Application {
     }
 }
 
+/// The open default, said once at start-up.
+fn warn_if_open(settings: &Settings) {
+    if settings.admin_token.is_none() {
+        tracing::warn!(
+            "ADMIN_TOKEN is not set: admin routes (/dlq, /api/*, PUT /inventory) answer loopback clients \
+             only; set ADMIN_TOKEN to reach them from elsewhere"
+        );
+    }
+}
+
 fn http_server(
     state: AppState,
     limit: http::RateLimit,
@@ -166,13 +177,17 @@ fn http_server(
 ) -> anyhow::Result<actix_web::dev::Server> {
     let data = web::Data::new(state);
     let limit = web::Data::new(limit);
+    let body_timeout = web::Data::new(http::BodyTimeout(settings.http_body_timeout));
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(actix_web::middleware::from_fn(http::guard_body))
+            .wrap(actix_web::middleware::from_fn(http::guard_admin))
             .wrap(actix_web::middleware::from_fn(http::limit_rate))
             .wrap(actix_web::middleware::from_fn(http::record_latency))
             .wrap(tracing_actix_web::TracingLogger::default())
             .app_data(data.clone())
             .app_data(limit.clone())
+            .app_data(body_timeout.clone())
             .configure(http::configure)
     })
     .workers(2)

@@ -36,6 +36,20 @@ fn lost_race(error: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
+/// Whether the server refused the request as malformed or forbidden (an
+/// API error with status 400 or 403 that is not a lost race): retrying the
+/// same request cannot succeed. Check [`lost_race`] first.
+fn refused(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(e) = next {
+        if let Some(js) = e.downcast_ref::<async_nats::jetstream::Error>() {
+            return matches!(js.code(), 400 | 403);
+        }
+        next = e.source();
+    }
+    false
+}
+
 /// A record with the KV revision it was read at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Versioned<T> {
@@ -73,6 +87,7 @@ impl<T: Serialize + DeserializeOwned> JsonKv<T> {
     pub async fn get(&self, key: &str) -> Result<Option<Versioned<T>>, BridgeError> {
         let entry = Box::pin(self.store.entry(key)).await.map_err(|e| match e.kind() {
             EntryErrorKind::InvalidKey => BridgeError::Rejected(format!("invalid key {key}")),
+            _ if refused(&e) => BridgeError::Rejected(e.to_string()),
             _ => BridgeError::Unavailable(e.to_string()),
         })?;
         let Some(entry) = entry.filter(|e| e.operation == kv::Operation::Put) else {
@@ -90,6 +105,7 @@ impl<T: Serialize + DeserializeOwned> JsonKv<T> {
             CreateErrorKind::AlreadyExists => BridgeError::AlreadyExists { key: key.to_string() },
             _ if lost_race(&e) => BridgeError::AlreadyExists { key: key.to_string() },
             CreateErrorKind::InvalidKey => BridgeError::Rejected(format!("invalid key {key}")),
+            _ if refused(&e) => BridgeError::Rejected(e.to_string()),
             _ => BridgeError::Unavailable(e.to_string()),
         })
     }
@@ -101,6 +117,7 @@ impl<T: Serialize + DeserializeOwned> JsonKv<T> {
             UpdateErrorKind::WrongLastRevision => BridgeError::Conflict { key: key.to_string() },
             _ if lost_race(&e) => BridgeError::Conflict { key: key.to_string() },
             UpdateErrorKind::InvalidKey => BridgeError::Rejected(format!("invalid key {key}")),
+            _ if refused(&e) => BridgeError::Rejected(e.to_string()),
             _ => BridgeError::Unavailable(e.to_string()),
         })
     }
@@ -110,6 +127,7 @@ impl<T: Serialize + DeserializeOwned> JsonKv<T> {
         let bytes = self.encode(key, value)?;
         Box::pin(self.store.put(key, bytes)).await.map_err(|e| match e.kind() {
             PutErrorKind::InvalidKey => BridgeError::Rejected(format!("invalid key {key}")),
+            _ if refused(&e) => BridgeError::Rejected(e.to_string()),
             _ => BridgeError::Unavailable(e.to_string()),
         })
     }

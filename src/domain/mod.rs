@@ -9,6 +9,7 @@ mod order;
 mod payment;
 mod status;
 mod stock;
+mod text;
 mod validation;
 
 pub use idempotency::{IdempotencyRecord, IdempotencyState, fingerprint, idempotency_kv_key};
@@ -17,4 +18,6 @@ pub use order::{EventRef, Order, OrderId, OrderItem, Outcome, StatusChange};
 pub use payment::{ClaimDecision, PaymentRecord, PaymentState};
 pub use status::{FailureReason, OrderStatus, TransitionError};
 pub use stock::{FENCE_RETENTION_SECS, Run, StockChange, StockRecord};
-pub use validation::{NewOrder, NewOrderItem, ValidOrder, ValidationError, is_valid_sku, limits};
+pub use validation::{
+    NewOrder, NewOrderItem, Rule, SKU_GRAMMAR, SKU_RULE, ValidOrder, ValidationError, is_valid_sku, limits,
+};

@@ -10,10 +10,11 @@ use std::fmt;
 pub struct Currency(String);
 
 impl Currency {
-    /// Parses a currency code; `None` unless exactly three ASCII upper-case letters.
+    /// Parses a currency code; `None` unless it is an ISO 4217 alphabetic
+    /// code, written in upper case.
     pub fn parse(code: &str) -> Option<Self> {
         let valid = code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase());
-        valid.then(|| Self(code.to_string()))
+        (valid && iso_currency::Currency::from_code(code).is_some()).then(|| Self(code.to_string()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -57,9 +58,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn currency_accepts_only_three_upper_case_letters() {
-        assert!(Currency::parse("USD").is_some());
-        for bad in ["usd", "US", "USDT", "U$D", ""] {
+    fn currency_accepts_only_upper_case_iso_4217_codes() {
+        for good in ["USD", "EUR", "JPY", "CHF"] {
+            assert!(Currency::parse(good).is_some(), "{good} refused");
+        }
+        for bad in ["usd", "US", "USDT", "U$D", "", "ABC", "ZZZ"] {
             assert!(Currency::parse(bad).is_none(), "{bad} accepted");
         }
     }

@@ -103,9 +103,19 @@ pub struct EventRef {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Reserved,
-    OutOfStock { detail: String },
-    Captured { charge_id: String },
-    Declined { detail: String },
+    OutOfStock {
+        detail: String,
+    },
+    /// A permanent store error before payment: the order fails cleanly.
+    Rejected {
+        detail: String,
+    },
+    Captured {
+        charge_id: String,
+    },
+    Declined {
+        detail: String,
+    },
     Completed,
     Released,
 }
@@ -162,6 +172,10 @@ impl Order {
             Outcome::Reserved => (OrderStatus::StockReserved, None),
             Outcome::OutOfStock { detail } => {
                 self.failure_reason = Some(FailureReason::OutOfStock);
+                (OrderStatus::Failed, Some(detail))
+            }
+            Outcome::Rejected { detail } => {
+                self.failure_reason = Some(FailureReason::Rejected);
                 (OrderStatus::Failed, Some(detail))
             }
             Outcome::Captured { charge_id } => {
@@ -221,6 +235,14 @@ mod tests {
         o.advance(Outcome::OutOfStock { detail: "A".into() }, OffsetDateTime::UNIX_EPOCH).expect("fail");
         assert_eq!(o.status, OrderStatus::Failed);
         assert_eq!(o.failure_reason, Some(FailureReason::OutOfStock));
+    }
+
+    #[test]
+    fn given_pending_order_when_rejected_then_failed_with_reason_and_detail() {
+        let mut o = order();
+        o.advance(Outcome::Rejected { detail: "corrupt".into() }, OffsetDateTime::UNIX_EPOCH).expect("fail");
+        assert_eq!((o.status, o.failure_reason), (OrderStatus::Failed, Some(FailureReason::Rejected)));
+        assert_eq!(o.history.last().and_then(|h| h.detail.as_deref()), Some("corrupt"));
     }
 
     #[test]

@@ -33,6 +33,9 @@ pub enum FailureReason {
     OutOfStock,
     /// The payment provider refused the charge.
     PaymentDeclined,
+    /// A store refused the order's data for good (a permanent broker
+    /// rejection or an unreadable stock record), before any payment.
+    Rejected,
 }
 
 /// A transition the status machine forbids.
@@ -92,6 +95,7 @@ impl FailureReason {
         match self {
             Self::OutOfStock => "OUT_OF_STOCK",
             Self::PaymentDeclined => "PAYMENT_DECLINED",
+            Self::Rejected => "REJECTED",
         }
     }
 
@@ -99,6 +103,7 @@ impl FailureReason {
         match text {
             "OUT_OF_STOCK" => Some(Self::OutOfStock),
             "PAYMENT_DECLINED" => Some(Self::PaymentDeclined),
+            "REJECTED" => Some(Self::Rejected),
             _ => None,
         }
     }

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::text::{is_bidi_control, is_line_separator, looks_like_card_number, visible_trim};
 use super::{Currency, OrderItem};
 
 /// Bounds on submitted orders.
@@ -44,7 +45,27 @@ pub struct NewOrderItem {
 pub struct ValidationError {
     pub field: String,
     pub message: String,
+    pub rule: Rule,
 }
+
+/// Which kind of rule was broken (callers map it to an error code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// A SKU outside [`SKU_GRAMMAR`].
+    Sku,
+    /// Any other field rule.
+    Field,
+}
+
+/// The SKU grammar, as a regular expression: dot-separated tokens of
+/// `A-Z a-z 0-9 _ -`, at most [`limits::MAX_SKU_LEN`] characters in all.
+/// It is exactly the set of KV keys a stock record can be stored under
+/// (no empty token: no leading, trailing or doubled dot).
+pub const SKU_GRAMMAR: &str = r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$";
+
+/// The grammar in words, for error messages.
+pub const SKU_RULE: &str =
+    "sku must be 1-64 characters: dot-separated parts of A-Z a-z 0-9 _ - (no leading, trailing or doubled dot)";
 
 /// A submitted order that passed validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,25 +77,41 @@ pub struct ValidOrder {
 }
 
 fn invalid(field: impl Into<String>, message: impl Into<String>) -> ValidationError {
-    ValidationError { field: field.into(), message: message.into() }
+    ValidationError { field: field.into(), message: message.into(), rule: Rule::Field }
 }
 
-/// A SKU is 1–64 characters of `A-Z a-z 0-9 . _ -`: safe as a KV key.
+/// Whether `sku` matches [`SKU_GRAMMAR`] (the KV key rules).
 pub fn is_valid_sku(sku: &str) -> bool {
-    !sku.is_empty()
-        && sku.len() <= limits::MAX_SKU_LEN
-        && sku.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    let part_ok =
+        |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b));
+    sku.len() <= limits::MAX_SKU_LEN && sku.split('.').all(part_ok)
 }
 
 fn check_text(field: &str, value: &str, max: usize) -> Result<(), ValidationError> {
-    if value.trim().is_empty() {
-        return Err(invalid(field, "must not be empty"));
+    if visible_trim(value).is_empty() {
+        return Err(invalid(field, "must not be empty (invisible characters do not count)"));
     }
     if value.chars().count() > max {
         return Err(invalid(field, format!("must be at most {max} characters")));
     }
-    if value.chars().any(char::is_control) {
-        return Err(invalid(field, "must not contain control characters"));
+    if value.chars().any(|c| c.is_control() || is_line_separator(c)) {
+        return Err(invalid(field, "must not contain control characters or line separators"));
+    }
+    if value.chars().any(is_bidi_control) {
+        return Err(invalid(field, "must not contain bidirectional override characters"));
+    }
+    Ok(())
+}
+
+/// A provider token, never card data: a card-number-shaped value is refused
+/// and not echoed back.
+fn check_payment_token(token: &str) -> Result<(), ValidationError> {
+    check_text("payment_token", token, limits::MAX_PAYMENT_TOKEN_LEN)?;
+    if looks_like_card_number(token) {
+        return Err(invalid(
+            "payment_token",
+            "looks like a card number; send the payment provider's token, never card data",
+        ));
     }
     Ok(())
 }
@@ -82,7 +119,7 @@ fn check_text(field: &str, value: &str, max: usize) -> Result<(), ValidationErro
 fn check_item(index: usize, item: &NewOrderItem) -> Result<OrderItem, ValidationError> {
     let path = |f: &str| format!("items[{index}].{f}");
     if !is_valid_sku(&item.sku) {
-        return Err(invalid(path("sku"), "must be 1-64 characters of A-Z a-z 0-9 . _ -"));
+        return Err(ValidationError { field: path("sku"), message: SKU_RULE.into(), rule: Rule::Sku });
     }
     if !(1..=limits::MAX_QUANTITY).contains(&item.quantity) {
         return Err(invalid(path("quantity"), format!("must be between 1 and {}", limits::MAX_QUANTITY)));
@@ -118,7 +155,7 @@ impl NewOrder {
                 .ok_or_else(|| invalid("currency", "must be a 3-letter ISO 4217 code such as USD"))?,
         };
         let token = self.payment_token.as_deref().unwrap_or(limits::DEFAULT_PAYMENT_TOKEN);
-        check_text("payment_token", token, limits::MAX_PAYMENT_TOKEN_LEN)?;
+        check_payment_token(token)?;
         Ok(ValidOrder { customer_id: self.customer_id.clone(), items, currency, payment_token: token.to_string() })
     }
 }
@@ -194,6 +231,52 @@ mod tests {
         let mut o = order();
         o.items[0].sku = "a b*".into();
         assert_eq!(field_of(o), "items[0].sku");
+    }
+
+    #[test]
+    fn skus_that_are_not_kv_keys_are_rejected_as_sku_errors() {
+        for bad in ["zz.", ".a", "a..b", "..", ".", "", "a>", "a*", "a/b", "a=b"] {
+            let mut o = order();
+            o.items[0].sku = bad.into();
+            let err = o.validate().expect_err(bad);
+            assert_eq!((err.field.as_str(), err.rule), ("items[0].sku", Rule::Sku), "{bad}");
+        }
+        for good in ["a", "a.b", "SKU-1", "x_y.z-9", &"a".repeat(64)] {
+            assert!(is_valid_sku(good), "{good}");
+        }
+        assert!(!is_valid_sku(&"a".repeat(65)));
+    }
+
+    #[test]
+    fn customer_id_of_only_invisible_characters_is_rejected() {
+        let mut o = order();
+        o.customer_id = "\u{200B}\u{FEFF}\u{2060}".into();
+        assert_eq!(field_of(o), "customer_id");
+    }
+
+    #[test]
+    fn customer_id_with_bidi_override_or_line_separator_is_rejected() {
+        for bad in ["c\u{202E}1", "c\u{2066}1", "c\u{2028}1"] {
+            let mut o = order();
+            o.customer_id = bad.into();
+            assert_eq!(field_of(o), "customer_id", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn card_number_shaped_payment_token_is_rejected_without_echoing_it() {
+        let mut o = order();
+        o.payment_token = Some("4111111111111111".into());
+        let err = o.validate().expect_err("card number");
+        assert_eq!(err.field, "payment_token");
+        assert!(!err.to_string().contains("4111"), "echoed: {err}");
+    }
+
+    #[test]
+    fn unknown_currency_code_is_rejected() {
+        let mut o = order();
+        o.currency = Some("ABC".into());
+        assert_eq!(field_of(o), "currency");
     }
 
     #[test]

@@ -1,11 +1,10 @@
 //! Admin routes: `GET /dlq` lists dead letters, `POST /dlq/{id}/replay`
 //! re-drives one. Guarded by `ADMIN_TOKEN` when set.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::auth::require_admin;
 use super::{ApiError, AppState};
 use crate::bridge::{ListDeadLetters, ReplayDeadLetter};
 
@@ -24,23 +23,13 @@ fn bridge_error(e: crate::bridge::BridgeError) -> ApiError {
     }
 }
 
-pub(super) async fn list(
-    req: HttpRequest,
-    query: web::Query<ListQuery>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    require_admin(&req, &state)?;
+pub(super) async fn list(query: web::Query<ListQuery>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
     let letters = state.dead_letters.send(ListDeadLetters { limit }).await?.map_err(bridge_error)?;
     Ok(HttpResponse::Ok().json(json!({ "dead_letters": letters })))
 }
 
-pub(super) async fn replay(
-    req: HttpRequest,
-    path: web::Path<u64>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    require_admin(&req, &state)?;
+pub(super) async fn replay(path: web::Path<u64>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let replayed = state.dead_letters.send(ReplayDeadLetter { id }).await?.map_err(bridge_error)?;
     let replayed = replayed.ok_or_else(|| ApiError::NotFound(format!("no dead letter with id {id}")))?;

@@ -4,10 +4,9 @@
 //! injection, only when enabled). `/api/stream` is in `stream.rs`, the
 //! order list in `order_list.rs`.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 
-use super::auth::require_admin;
 use super::{ApiError, AppState};
 use crate::actors::intake::GetTimeline;
 use crate::bridge::GetConsumerHealth;
@@ -80,22 +79,15 @@ pub(super) fn actors_json(state: &AppState) -> Value {
     })
 }
 
-pub(super) async fn overview(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    require_admin(&req, &state)?;
+pub(super) async fn overview(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(overview_json(&state).await))
 }
 
-pub(super) async fn actors(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    require_admin(&req, &state)?;
+pub(super) async fn actors(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(actors_json(&state)))
 }
 
-pub(super) async fn timeline(
-    req: HttpRequest,
-    path: web::Path<String>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    require_admin(&req, &state)?;
+pub(super) async fn timeline(path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let not_found = || ApiError::NotFound(format!("no order with id {}", path.as_str()));
     let order_id = OrderId::parse(&path).ok_or_else(not_found)?;
     let timeline = state.intake.send(GetTimeline { order_id }).await??.ok_or_else(not_found)?;
@@ -115,12 +107,7 @@ pub(super) async fn timeline(
 
 /// Fault injection: panic the named supervised actor (404 unless
 /// `FAULT_INJECTION=true`). Answers once the actor has crashed.
-pub(super) async fn crash(
-    req: HttpRequest,
-    path: web::Path<String>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    require_admin(&req, &state)?;
+pub(super) async fn crash(path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     if !state.ops.fault_injection {
         return Err(ApiError::NotFound("fault injection is disabled (FAULT_INJECTION=true enables it)".into()));
     }

@@ -23,11 +23,17 @@ pub enum ApiError {
     NotFound(String),
     #[error("missing or wrong bearer token")]
     Unauthorized,
+    /// 403: refused whoever asks this way (see `http::auth`).
+    #[error("{0}")]
+    Forbidden(String),
     /// 429: over the per-client rate limit; retry after this many seconds.
     #[error("too many requests; retry after {0} s")]
     RateLimited(u64),
     #[error("request body exceeds {0} bytes")]
     TooLarge(usize),
+    /// 408: the request body did not arrive in time; the connection closes.
+    #[error("request body not received in time (HTTP_BODY_TIMEOUT_SECS)")]
+    RequestTimeout,
     #[error("{0}")]
     UnsupportedMediaType(String),
     /// 503: a dependency (NATS) is unavailable; nothing was accepted.
@@ -43,8 +49,10 @@ impl ApiError {
             Self::Malformed(code, _) | Self::Invalid(code, _) => code,
             Self::NotFound(_) => "not_found",
             Self::Unauthorized => "unauthorized",
+            Self::Forbidden(_) => "forbidden",
             Self::RateLimited(_) => "rate_limited",
             Self::TooLarge(_) => "payload_too_large",
+            Self::RequestTimeout => "request_timeout",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
@@ -59,8 +67,10 @@ impl ResponseError for ApiError {
             Self::Invalid(..) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -74,6 +84,9 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status_code());
         if let Self::RateLimited(secs) = self {
             response.insert_header(("Retry-After", secs.to_string()));
+        }
+        if matches!(self, Self::RequestTimeout) {
+            response.insert_header((actix_web::http::header::CONNECTION, "close"));
         }
         if matches!(self, Self::Unauthorized) {
             response.insert_header(("WWW-Authenticate", "Bearer"));

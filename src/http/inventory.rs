@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ApiError, AppState};
 use crate::actors::inventory::{GetStock, SetStock};
-use crate::domain::{StockRecord, is_valid_sku};
+use crate::domain::{SKU_RULE, StockRecord, is_valid_sku};
 
 /// Upper bound on a SKU's stock (keeps sums far from overflow).
 const MAX_AVAILABLE: u64 = 1_000_000_000_000;
@@ -26,7 +26,7 @@ struct StockView<'a> {
 fn checked_sku(sku: &str) -> Result<&str, ApiError> {
     match is_valid_sku(sku) {
         true => Ok(sku),
-        false => Err(ApiError::Invalid("invalid_sku", "sku must be 1-64 characters of A-Z a-z 0-9 . _ -".into())),
+        false => Err(ApiError::Invalid("invalid_sku", SKU_RULE.into())),
     }
 }
 

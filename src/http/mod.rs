@@ -5,8 +5,10 @@
 mod admin;
 mod api;
 mod auth;
+mod body;
 mod dashboard;
 mod error;
+mod extract;
 mod health;
 mod inventory;
 mod latency;
@@ -16,6 +18,8 @@ mod rate_limit;
 mod state;
 mod stream;
 
+pub use auth::guard_admin;
+pub use body::{BodyTimeout, guard_body};
 pub use error::ApiError;
 pub use latency::record_latency;
 pub use order_list::ORDER_QUERY_DEADLINE;
@@ -27,9 +31,13 @@ use actix_web::web;
 /// Largest accepted request body.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// Registers every route.
+/// Registers every route. Admin routes are guarded by [`guard_admin`]
+/// (wrapped around the whole app), which decides by path before any
+/// extractor runs.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(orders::json_config())
+        .app_data(extract::query_config())
+        .app_data(extract::path_config())
         .route("/orders", web::post().to(orders::place))
         .route("/orders/{id}", web::get().to(orders::get))
         .route("/inventory/{sku}", web::put().to(inventory::set))

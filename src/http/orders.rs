@@ -1,13 +1,13 @@
 //! `POST /orders` and `GET /orders/{id}`.
 
-use actix_web::error::JsonPayloadError;
+use actix_web::error::{JsonPayloadError, PayloadError};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
 use super::{ApiError, AppState, MAX_BODY_BYTES};
 use crate::actors::intake::{GetOrder, PlaceOrder};
-use crate::domain::{NewOrder, Order, OrderId, OrderItem};
+use crate::domain::{NewOrder, Order, OrderId, OrderItem, Rule, ValidationError};
 use crate::telemetry::TraceContext;
 
 const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
@@ -23,7 +23,12 @@ fn json_error(err: JsonPayloadError) -> ApiError {
         JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
             ApiError::TooLarge(MAX_BODY_BYTES)
         }
-        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType("Content-Type must be application/json".into()),
+        JsonPayloadError::ContentType => {
+            ApiError::UnsupportedMediaType("Content-Type must be application/json (or a +json type)".into())
+        }
+        JsonPayloadError::Payload(PayloadError::Io(e)) if e.kind() == std::io::ErrorKind::TimedOut => {
+            ApiError::RequestTimeout
+        }
         JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::Invalid("invalid_order", e.to_string()),
         JsonPayloadError::Deserialize(e) => ApiError::Malformed("malformed_json", e.to_string()),
         other => ApiError::Malformed("bad_request", other.to_string()),
@@ -44,7 +49,7 @@ pub(super) async fn place(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req)?;
-    let order = body.into_inner().validate().map_err(|e| ApiError::Invalid("invalid_order", e.to_string()))?;
+    let order = body.into_inner().validate().map_err(invalid_order)?;
     let placement =
         state.intake.send(PlaceOrder { order, idempotency_key: key, trace: TraceContext::current() }).await??;
     let order_id = placement.order_id.to_string();
@@ -56,6 +61,14 @@ pub(super) async fn place(
     let current = state.intake.send(GetOrder { order_id: placement.order_id.clone() }).await?.ok().flatten();
     let status = current.as_ref().map_or("PENDING", |o| o.status.as_str());
     Ok(HttpResponse::Ok().insert_header((header::LOCATION, location)).json(Accepted { order_id: &order_id, status }))
+}
+
+fn invalid_order(e: ValidationError) -> ApiError {
+    let code = match e.rule {
+        Rule::Sku => "invalid_sku",
+        Rule::Field => "invalid_order",
+    };
+    ApiError::Invalid(code, e.to_string())
 }
 
 fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {

@@ -51,7 +51,7 @@ async fn an_order_failing_every_delivery_is_dead_lettered_with_its_original_even
 
     provider.fail_next(0);
     let id = letter["id"].as_u64().expect("dead letter id");
-    let replay = app.client.post(format!("{}/dlq/{id}/replay", app.address)).send().await.expect("POST replay");
+    let replay = app.admin(reqwest::Method::POST, &format!("/dlq/{id}/replay")).send().await.expect("POST replay");
     assert_eq!(replay.status().as_u16(), 202);
     let order = app.wait_terminal(&order_id).await;
     assert_eq!(order["status"], "COMPLETED", "{order}");

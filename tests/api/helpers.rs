@@ -73,6 +73,8 @@ pub(crate) struct ApiClient {
     pub(crate) address: String,
     pub(crate) client: reqwest::Client,
     pub(crate) nats_url: String,
+    /// Sent as the bearer on admin calls when the service has one.
+    pub(crate) admin_token: Option<String>,
 }
 
 /// The service running in process; derefs to its `ApiClient`.
@@ -100,11 +102,12 @@ pub(crate) async fn spawn_app_with(nats: &NatsServer, tweak: impl FnOnce(&mut Se
     LazyLock::force(&TRACING);
     let mut settings = test_settings(nats.url());
     tweak(&mut settings);
+    let admin_token = settings.admin_token.as_ref().map(|t| t.0.clone());
     let app = Application::build(settings).await.expect("Application::build");
     let address = format!("http://127.0.0.1:{}", app.http_port());
     let shutdown = app.shutdown_handle();
     let running = actix_web::rt::spawn(app.run_until_stopped());
-    let api = ApiClient::new(address, nats.url());
+    let api = ApiClient { admin_token, ..ApiClient::new(address, nats.url()) };
     TestApp { api, shutdown, running: Some(running) }
 }
 
@@ -122,7 +125,18 @@ pub(crate) fn test_settings(nats_url: &str) -> Settings {
 
 impl ApiClient {
     pub(crate) fn new(address: String, nats_url: &str) -> Self {
-        Self { address, client: http_client(), nats_url: nats_url.to_string() }
+        Self { address, client: http_client(), nats_url: nats_url.to_string(), admin_token: None }
+    }
+
+    /// An admin request: the bearer when the service has a token (else the
+    /// loopback default applies), and a JSON content type.
+    pub(crate) fn admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let request = self.client.request(method, format!("{}{path}", self.address));
+        let request = request.header("Content-Type", "application/json");
+        match &self.admin_token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
     }
 
     pub(crate) async fn post_order(&self, body: &Value, idempotency_key: Option<&str>) -> reqwest::Response {
@@ -147,8 +161,8 @@ impl ApiClient {
     }
 
     pub(crate) async fn set_stock(&self, sku: &str, available: u64) -> reqwest::Response {
-        let url = format!("{}/inventory/{sku}", self.address);
-        let response = self.client.put(url).json(&json!({"available": available})).send().await;
+        let request = self.admin(reqwest::Method::PUT, &format!("/inventory/{sku}"));
+        let response = request.json(&json!({"available": available})).send().await;
         response.expect("PUT /inventory/{sku}")
     }
 

@@ -23,6 +23,7 @@ mod dashboard_browser;
 mod dead_letters;
 mod drain;
 mod health;
+mod hostile;
 mod idempotency;
 mod inventory;
 mod loadgen_smoke;

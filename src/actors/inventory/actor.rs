@@ -13,7 +13,7 @@ use super::messages::*;
 use super::store::StockStore;
 use crate::actors::supervision::{self, SupervisedChild};
 use crate::bridge::JsonKv;
-use crate::domain::{Run, StockChange, StockRecord};
+use crate::domain::{OrderItem, Run, StockChange, StockRecord};
 use crate::telemetry::TraceContext;
 use tracing::Instrument;
 
@@ -81,26 +81,51 @@ async fn apply(
     }
 }
 
+/// All or nothing: SKU by SKU in sorted order; when one SKU is short or
+/// fails for any reason, the holds already taken are undone before the
+/// answer, so no outcome of a reservation leaves stock locked.
 async fn reserve(stock: StockStore, msg: ReserveStock) -> Result<Reservation, InventoryError> {
     let mut items = msg.items.clone();
     items.sort_by(|a, b| a.sku.cmp(&b.sku));
     for (index, item) in items.iter().enumerate() {
         let reserve = |r: &mut StockRecord, run| r.reserve(&msg.order_id, item.quantity, run);
-        let (outcome, record) = apply(&stock, &item.sku, &msg.order_id, msg.run, reserve).await?;
-        if outcome == StockChange::Insufficient {
-            for earlier in &items[..index] {
-                apply(&stock, &earlier.sku, &msg.order_id, msg.run, |r, run| r.unreserve(&msg.order_id, run)).await?;
+        let outcome = apply(&stock, &item.sku, &msg.order_id, msg.run, reserve).await;
+        let answer = match outcome {
+            Ok((StockChange::Insufficient, record)) => {
+                let (sku, available, wanted) = (item.sku.clone(), record.available, item.quantity);
+                Ok(Reservation::OutOfStock { sku, available, wanted })
             }
-            let (sku, available, wanted) = (item.sku.clone(), record.available, item.quantity);
-            return Ok(Reservation::OutOfStock { sku, available, wanted });
-        }
+            Ok(_) => continue,
+            Err(e) => Err(e),
+        };
+        undo_holds(&stock, &msg, &items[..index]).await?;
+        return answer;
     }
     Ok(Reservation::Reserved)
 }
 
+/// Undoes this run's holds on `taken`. Every SKU is tried even when one
+/// fails; the first failure is returned (the order's next run, or its
+/// dead-lettering, releases what is left).
+async fn undo_holds(stock: &StockStore, msg: &ReserveStock, taken: &[OrderItem]) -> Result<(), InventoryError> {
+    let mut first_error = None;
+    for earlier in taken {
+        let undo = apply(stock, &earlier.sku, &msg.order_id, msg.run, |r, run| r.unreserve(&msg.order_id, run)).await;
+        if let Err(e) = undo {
+            tracing::warn!(order_id = %msg.order_id, sku = %earlier.sku, error = %e, "could not undo a hold");
+            first_error.get_or_insert(e);
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}
+
 async fn release_all(stock: StockStore, msg: ReleaseStock) -> Result<(), InventoryError> {
     for sku in &msg.skus {
-        apply(&stock, sku, &msg.order_id, msg.run, |r, run| r.release(&msg.order_id, run)).await?;
+        let release = |r: &mut StockRecord, run| match msg.may_reserve_again {
+            true => r.unreserve(&msg.order_id, run),
+            false => r.release(&msg.order_id, run),
+        };
+        apply(&stock, sku, &msg.order_id, msg.run, release).await?;
     }
     Ok(())
 }

@@ -68,6 +68,10 @@ pub struct ReleaseStock {
     pub order_id: String,
     pub run: SagaRun,
     pub skus: Vec<String>,
+    /// `true`: the order may reserve again later (a `PENDING` order set
+    /// aside as a dead letter, which a replay re-drives); `false`: the hold
+    /// is settled for good (compensation).
+    pub may_reserve_again: bool,
     pub trace: TraceContext,
 }
 

@@ -155,7 +155,7 @@ impl OrderActor {
         let stats = settings.stats.clone();
         let metrics = deps.metrics.clone();
         let settling = async move {
-            settle::after_run(&deps.metrics, &settings, &delivery, &order_id, result).await;
+            settle::after_run(&deps, &settings, &delivery, &order_id, result).await;
         };
         let settling = AssertUnwindSafe(settling.instrument(consume)).catch_unwind();
         ctx.spawn(settling.into_actor(self).map(move |result, _act, ctx| {

@@ -66,6 +66,15 @@ impl From<BridgeError> for SagaError {
     }
 }
 
+impl From<crate::actors::inventory::InventoryError> for SagaError {
+    fn from(e: crate::actors::inventory::InventoryError) -> Self {
+        match e.is_transient() {
+            true => Self::Transient(e.to_string()),
+            false => Self::Permanent(e.to_string()),
+        }
+    }
+}
+
 impl From<actix::MailboxError> for SagaError {
     fn from(e: actix::MailboxError) -> Self {
         Self::Transient(format!("actor unavailable: {e}"))

@@ -2,8 +2,14 @@
 //!
 //! - the saga reached a terminal status → ack;
 //! - failure → nak with a delay growing with the delivery count (1 s … 60 s);
-//!   on the last allowed delivery (`MAX_DELIVER`) → dead-lettered instead,
-//!   so the order is visible to operators and can be replayed;
+//!   on the last allowed delivery (`MAX_DELIVER`), or at once for a
+//!   permanent error (retrying cannot help) → dead-lettered instead, so the
+//!   order is visible to operators and can be replayed;
+//! - before dead-lettering an order that has not been charged (`PENDING`
+//!   or `COMPENSATING`), its stock holds are released, so a stuck order
+//!   never keeps stock locked. Orders at `STOCK_RESERVED` (payment outcome
+//!   unknown) or `PAYMENT_CAPTURED` keep their holds: the customer may have
+//!   paid for that stock.
 //! - undecodable payloads (poison, found by the pool) → dead-lettered, then
 //!   terminated (never redelivered, never blocks the orders behind it).
 //!
@@ -14,13 +20,15 @@
 
 use actix::Addr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use super::SagaError;
+use super::{SagaDeps, SagaError};
+use crate::actors::inventory::{ReleaseStock, SagaRun};
 use crate::bridge::{BridgeError, DeadLetter, DeadLetterActor, HeldDelivery};
-use crate::domain::OrderId;
+use crate::domain::{OrderId, OrderStatus};
 use crate::metrics::Metrics;
 use crate::ops::PoolStats;
+use crate::telemetry::TraceContext;
 
 const MAX_NAK_DELAY: Duration = Duration::from_secs(60);
 
@@ -35,7 +43,7 @@ pub struct SettleSettings {
 
 /// Acks, naks or dead-letters `delivery` after a saga run ended with `result`.
 pub(super) async fn after_run(
-    metrics: &Metrics,
+    deps: &SagaDeps,
     settings: &SettleSettings,
     delivery: &HeldDelivery,
     order_id: &OrderId,
@@ -44,9 +52,25 @@ pub(super) async fn after_run(
     let Err(error) = result else {
         return log_settle(delivery.ack().await, order_id);
     };
-    if delivery.delivered() >= settings.max_deliver {
-        let reason = format!("max deliveries ({}) reached; last error: {error}", settings.max_deliver);
-        return Box::pin(dead_letter(metrics, settings, delivery.dead_letter(reason), delivery)).await;
+    let out_of_deliveries = delivery.delivered() >= settings.max_deliver;
+    if out_of_deliveries || !error.is_transient() {
+        let reason = match out_of_deliveries {
+            true => format!("max deliveries ({}) reached; last error: {error}", settings.max_deliver),
+            false => format!("permanent error, not retried: {error}"),
+        };
+        match Box::pin(release_holds(deps, order_id)).await {
+            Ok(()) => {}
+            // Deliveries are left: the next one tries again (JetStream does
+            // not redeliver past MAX_DELIVER, so the last one dead-letters
+            // whatever happens and the holds wait for the replay).
+            Err(e) if e.is_transient() && !out_of_deliveries => {
+                tracing::warn!(%order_id, error = %e, "holds of an order to dead-letter not released; will retry");
+                return log_settle(delivery.nak(retry_delay(delivery.delivered())).await, order_id);
+            }
+            Err(e) => tracing::error!(%order_id, error = %e, "dead-lettering an order whose holds were not released"),
+        }
+        let letter = delivery.dead_letter(reason);
+        return Box::pin(dead_letter(&deps.metrics, settings, letter, delivery)).await;
     }
     let delay = retry_delay(delivery.delivered());
     tracing::warn!(%order_id, %error, ?delay, delivered = delivery.delivered(), "saga paused; will retry");
@@ -58,6 +82,26 @@ fn log_settle(result: Result<(), BridgeError>, order_id: &OrderId) {
         // JetStream redelivers after ack_wait; the saga is idempotent.
         tracing::warn!(%order_id, error = %e, "could not settle delivery; it will be redelivered");
     }
+}
+
+/// Releases the stock holds of an order about to be dead-lettered, if it
+/// has not been charged (see the module doc). Idempotent: a release finds
+/// no hold the second time.
+async fn release_holds(deps: &SagaDeps, order_id: &OrderId) -> Result<(), SagaError> {
+    let Some(current) = deps.orders.get(order_id.as_str()).await? else {
+        return Ok(());
+    };
+    if !matches!(current.value.status, OrderStatus::Pending | OrderStatus::Compensating) {
+        return Ok(());
+    }
+    let run = SagaRun { token: current.revision, contested: current.value.contested, loaded_at: Instant::now() };
+    let skus = current.value.items.iter().map(|i| i.sku.clone()).collect();
+    let may_reserve_again = current.value.status == OrderStatus::Pending;
+    let (order_id_text, trace) = (order_id.to_string(), TraceContext::current());
+    let release = ReleaseStock { order_id: order_id_text, run, skus, may_reserve_again, trace };
+    deps.inventory.send(release).await?.map_err(SagaError::from)?;
+    tracing::info!(%order_id, status = %current.value.status, "holds released before dead-lettering");
+    Ok(())
 }
 
 /// Records `letter` (made from `delivery`) in the dead-letter stream, then

@@ -45,7 +45,12 @@ async fn reserve(deps: &SagaDeps, order: &Order, run: SagaRun) -> Result<Outcome
         items: order.items.clone(),
         trace: TraceContext::current(),
     };
-    let reservation = deps.inventory.send(msg).await?.map_err(|e| SagaError::Transient(e.to_string()))?;
+    let reservation = match deps.inventory.send(msg).await? {
+        Ok(reservation) => reservation,
+        // Holds already taken were undone: the order fails cleanly.
+        Err(e) if !e.is_transient() => return Ok(Outcome::Rejected { detail: e.to_string() }),
+        Err(e) => return Err(SagaError::Transient(e.to_string())),
+    };
     Ok(match reservation {
         Reservation::Reserved => Outcome::Reserved,
         Reservation::OutOfStock { sku, available, wanted } => {
@@ -76,13 +81,13 @@ pub(super) fn payment_outcome(answer: PaymentOutcome) -> Outcome {
 async fn commit(deps: &SagaDeps, order: &Order, run: SagaRun) -> Result<Outcome, SagaError> {
     let msg =
         CommitStock { order_id: order.order_id.to_string(), run, skus: skus(order), trace: TraceContext::current() };
-    deps.inventory.send(msg).await?.map_err(|e| SagaError::Transient(e.to_string()))?;
+    deps.inventory.send(msg).await?.map_err(SagaError::from)?;
     Ok(Outcome::Completed)
 }
 
 async fn release(deps: &SagaDeps, order: &Order, run: SagaRun) -> Result<Outcome, SagaError> {
-    let msg =
-        ReleaseStock { order_id: order.order_id.to_string(), run, skus: skus(order), trace: TraceContext::current() };
-    deps.inventory.send(msg).await?.map_err(|e| SagaError::Transient(e.to_string()))?;
+    let (order_id, trace) = (order.order_id.to_string(), TraceContext::current());
+    let msg = ReleaseStock { order_id, run, skus: skus(order), may_reserve_again: false, trace };
+    deps.inventory.send(msg).await?.map_err(SagaError::from)?;
     Ok(Outcome::Released)
 }
