@@ -58,6 +58,12 @@ impl OrderStatus {
         matches!(self, Self::PaymentCaptured | Self::Compensating)
     }
 
+    /// Whether the step run from this status changes stock (reserve,
+    /// commit or release).
+    pub fn changes_stock(self) -> bool {
+        matches!(self, Self::Pending | Self::PaymentCaptured | Self::Compensating)
+    }
+
     /// Whether `next` may directly follow `self`.
     pub fn can_become(self, next: OrderStatus) -> bool {
         use OrderStatus::*;

@@ -22,6 +22,7 @@ mod conservation;
 mod dashboard_browser;
 mod dead_letters;
 mod drain;
+mod group_commit;
 mod health;
 mod hostile;
 mod idempotency;

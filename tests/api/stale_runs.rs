@@ -51,7 +51,7 @@ async fn a_stale_run_cannot_reserve_again_after_a_newer_run_committed_the_order(
     let commit = CommitStock {
         order_id: ORDER.into(),
         run: run(7, true),
-        skus: vec![SKU.into()],
+        items: vec![OrderItem { sku: SKU.into(), quantity: 2, unit_price_minor: 100 }],
         trace: TraceContext::default(),
     };
     inventory.send(commit).await.expect("mailbox").expect("committed");

@@ -1,9 +1,10 @@
 //! `InventoryActor`: the only writer of stock records.
 //!
-//! Every change is a read-modify-CAS loop on one SKU record, so concurrent
-//! reservations (other tasks, other replicas) never oversell. Holds are per
-//! order inside the record, making reserve/commit/release idempotent under
-//! redelivery. Runs under an actix `Supervisor`: a panic is contained,
+//! Every change goes through the SKU's group commit (`store`): one
+//! compare-and-set write per batch, so concurrent reservations (other
+//! tasks, other replicas) never oversell. Each change is journaled per
+//! order until the order record confirms it (`domain::stock`), making
+//! reserve/commit/release idempotent under redelivery. Runs under an actix `Supervisor`: a panic is contained,
 //! counted, and the actor restarts with the same `Addr`.
 
 use actix::{Actor, AsyncContext, Context, Handler, ResponseFuture, Supervised};
@@ -55,17 +56,18 @@ impl Supervised for InventoryActor {
     }
 }
 
-/// Applies `change` to `sku` on behalf of `run`: prunes old fences, and
-/// refuses the change if the run is too old or superseded.
+/// Applies `change` to `sku` on behalf of `run` in the SKU's next group
+/// commit: prunes old fences, and refuses the change if the run is too old
+/// (checked when the batch is decided) or superseded.
 async fn apply(
     stock: &StockStore,
     sku: &str,
     order_id: &str,
     run: SagaRun,
-    change: impl Fn(&mut StockRecord, Run) -> StockChange,
+    change: impl Fn(&mut StockRecord, Run) -> StockChange + 'static,
 ) -> Result<(StockChange, StockRecord), InventoryError> {
     let (outcome, record) = stock
-        .modify(sku, |r| match run.at_now() {
+        .modify(sku, move |r| match run.at_now() {
             Some(now) => {
                 r.prune(now.now);
                 change(r, now)
@@ -88,9 +90,9 @@ async fn reserve(stock: StockStore, msg: ReserveStock) -> Result<Reservation, In
     let mut items = msg.items.clone();
     items.sort_by(|a, b| a.sku.cmp(&b.sku));
     for (index, item) in items.iter().enumerate() {
-        let reserve = |r: &mut StockRecord, run| r.reserve(&msg.order_id, item.quantity, run);
-        let outcome = apply(&stock, &item.sku, &msg.order_id, msg.run, reserve).await;
-        let answer = match outcome {
+        let (id, quantity) = (msg.order_id.clone(), item.quantity);
+        let held = apply(&stock, &item.sku, &msg.order_id, msg.run, move |r, run| r.reserve(&id, quantity, run)).await;
+        let answer = match held {
             Ok((StockChange::Insufficient, record)) => {
                 let (sku, available, wanted) = (item.sku.clone(), record.available, item.quantity);
                 Ok(Reservation::OutOfStock { sku, available, wanted })
@@ -110,7 +112,8 @@ async fn reserve(stock: StockStore, msg: ReserveStock) -> Result<Reservation, In
 async fn undo_holds(stock: &StockStore, msg: &ReserveStock, taken: &[OrderItem]) -> Result<(), InventoryError> {
     let mut first_error = None;
     for earlier in taken {
-        let undo = apply(stock, &earlier.sku, &msg.order_id, msg.run, |r, run| r.unreserve(&msg.order_id, run)).await;
+        let id = msg.order_id.clone();
+        let undo = apply(stock, &earlier.sku, &msg.order_id, msg.run, move |r, run| r.unreserve(&id, run)).await;
         if let Err(e) = undo {
             tracing::warn!(order_id = %msg.order_id, sku = %earlier.sku, error = %e, "could not undo a hold");
             first_error.get_or_insert(e);
@@ -119,28 +122,40 @@ async fn undo_holds(stock: &StockStore, msg: &ReserveStock, taken: &[OrderItem])
     first_error.map_or(Ok(()), Err)
 }
 
-async fn release_all(stock: StockStore, msg: ReleaseStock) -> Result<(), InventoryError> {
-    for sku in &msg.skus {
-        let release = |r: &mut StockRecord, run| match msg.may_reserve_again {
-            true => r.unreserve(&msg.order_id, run),
-            false => r.release(&msg.order_id, run),
-        };
-        apply(&stock, sku, &msg.order_id, msg.run, release).await?;
-    }
-    Ok(())
+/// What [`settle`] does with each hold.
+#[derive(Debug, Clone, Copy)]
+enum Settle {
+    Commit,
+    Release,
+    /// Undo a hold the order may take again (a `PENDING` order set aside).
+    Unreserve,
 }
 
-async fn commit_all(stock: StockStore, msg: CommitStock) -> Result<(), InventoryError> {
-    for sku in &msg.skus {
-        apply(&stock, sku, &msg.order_id, msg.run, |r, run| r.commit(&msg.order_id, run)).await?;
+/// Commits, releases or undoes each item's hold.
+async fn settle(
+    stock: StockStore,
+    order_id: String,
+    run: SagaRun,
+    items: Vec<OrderItem>,
+    how: Settle,
+) -> Result<(), InventoryError> {
+    for item in items {
+        let (id, quantity) = (order_id.clone(), item.quantity);
+        apply(&stock, &item.sku, &order_id, run, move |r, run| match how {
+            Settle::Commit => r.commit(&id, quantity, run),
+            Settle::Release => r.release(&id, quantity, run),
+            Settle::Unreserve => r.unreserve(&id, run),
+        })
+        .await?;
     }
     Ok(())
 }
 
 async fn set(stock: StockStore, msg: SetStock) -> Result<StockRecord, InventoryError> {
+    let available = msg.available;
     let (_, record) = stock
-        .modify(&msg.sku, |r| {
-            r.available = msg.available;
+        .modify(&msg.sku, move |r| {
+            r.available = available;
             StockChange::Applied
         })
         .await?;
@@ -161,7 +176,8 @@ impl Handler<CommitStock> for InventoryActor {
 
     fn handle(&mut self, msg: CommitStock, ctx: &mut Context<Self>) -> Self::Result {
         let span = traced("inventory.commit", &msg.order_id, &msg.trace);
-        self.run(ctx, commit_all(self.stock.clone(), msg).instrument(span))
+        let settle = settle(self.stock.clone(), msg.order_id, msg.run, msg.items, Settle::Commit);
+        self.run(ctx, settle.instrument(span))
     }
 }
 
@@ -170,7 +186,19 @@ impl Handler<ReleaseStock> for InventoryActor {
 
     fn handle(&mut self, msg: ReleaseStock, ctx: &mut Context<Self>) -> Self::Result {
         let span = traced("inventory.release", &msg.order_id, &msg.trace);
-        self.run(ctx, release_all(self.stock.clone(), msg).instrument(span))
+        let how = if msg.may_reserve_again { Settle::Unreserve } else { Settle::Release };
+        let settle = settle(self.stock.clone(), msg.order_id, msg.run, msg.items, how);
+        self.run(ctx, settle.instrument(span))
+    }
+}
+
+impl Handler<ConfirmStock> for InventoryActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: ConfirmStock, _ctx: &mut Context<Self>) {
+        for sku in &msg.skus {
+            self.stock.confirm(sku, msg.order_id.clone(), msg.step);
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::domain::{FENCE_RETENTION_SECS, OrderItem, Run, StockRecord};
+use crate::domain::{FENCE_RETENTION_SECS, OrderItem, Run, StockRecord, StockStep};
 use crate::telemetry::TraceContext;
 
 /// A saga run older than this never writes stock: fences outlive it
@@ -51,28 +51,38 @@ pub enum Reservation {
     },
 }
 
-/// Turn an order's holds into sales.
+/// Turn an order's holds (the quantities of its items) into sales.
 #[derive(Debug, actix::Message)]
 #[rtype(result = "Result<(), InventoryError>")]
 pub struct CommitStock {
     pub order_id: String,
     pub run: SagaRun,
-    pub skus: Vec<String>,
+    pub items: Vec<OrderItem>,
     pub trace: TraceContext,
 }
 
-/// Return an order's holds to available stock.
+/// Return an order's holds (the quantities of its items) to available stock.
 #[derive(Debug, actix::Message)]
 #[rtype(result = "Result<(), InventoryError>")]
 pub struct ReleaseStock {
     pub order_id: String,
     pub run: SagaRun,
-    pub skus: Vec<String>,
+    pub items: Vec<OrderItem>,
     /// `true`: the order may reserve again later (a `PENDING` order set
     /// aside as a dead letter, which a replay re-drives); `false`: the hold
     /// is settled for good (compensation).
     pub may_reserve_again: bool,
     pub trace: TraceContext,
+}
+
+/// The order record now shows the outcome of `step` on these SKUs: their
+/// journal entries for the order can go (with each SKU's next write).
+#[derive(Debug, actix::Message)]
+#[rtype(result = "()")]
+pub struct ConfirmStock {
+    pub order_id: String,
+    pub skus: Vec<String>,
+    pub step: StockStep,
 }
 
 /// Set the available stock of a SKU (holds are kept).

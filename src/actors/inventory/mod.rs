@@ -1,9 +1,13 @@
 //! Inventory: stock per SKU in the `inventory` KV bucket, changed only by the
-//! supervised `InventoryActor` through compare-and-set writes.
+//! supervised `InventoryActor` through group commits (one compare-and-set
+//! write per batch of changes to a SKU).
 
 mod actor;
+mod lane;
 mod messages;
 mod store;
 
 pub use actor::InventoryActor;
-pub use messages::{CommitStock, GetStock, InventoryError, ReleaseStock, Reservation, ReserveStock, SagaRun, SetStock};
+pub use messages::{
+    CommitStock, ConfirmStock, GetStock, InventoryError, ReleaseStock, Reservation, ReserveStock, SagaRun, SetStock,
+};

@@ -1,80 +1,59 @@
-//! `StockStore`: read-modify-CAS on SKU records with a revision cache.
+//! `StockStore`: group commit of changes to SKU records, with a revision
+//! cache.
 //!
-//! The cache remembers the last record and revision this actor wrote or
-//! read, so the common case (this instance is the only writer of a SKU) is
-//! one KV write per change instead of a read and a write. The cache is only
-//! a guess: a write with a stale revision fails the CAS and the record is
-//! re-read, and a decision *not* to write (insufficient stock, nothing to
-//! do) is only trusted after a fresh read.
+//! Changes to one SKU queue in that SKU's lane. While a lane has work, one
+//! task (its writer) takes everything queued, applies the changes in
+//! arrival order to one copy of the record, each getting its own outcome
+//! (applied, insufficient, superseded or already done), and writes the
+//! record with one compare-and-set. Changes that arrive meanwhile form the
+//! next batch. A hot SKU therefore costs one write per batch rather than one
+//! per change, and within a process writes to one SKU never race each
+//! other. Other replicas still race through CAS: a conflict re-reads the
+//! record and decides the whole batch again on it, after a short random
+//! pause so that two replicas do not collide in lockstep.
 //!
-//! Changes to one SKU take turns within the process (FIFO): concurrent
-//! changes of one record would race each other's CAS, all but one fail,
-//! re-read and race again. Under load that fed on itself: slower round
-//! trips meant more changes in flight per SKU, more conflicts, more round
-//! trips, until changes ran out of attempts and orders were retried (seen
-//! as 71–599 redeliveries in 1 of ~10 runs of the 50,000-order memory
-//! benchmark). Other replicas still race through CAS, as before.
+//! Confirmations (see `domain::stock`) change no stock: they wait in the
+//! lane and ride on its next write. With nothing else to write, the lane
+//! writes them alone after [`CONFIRM_DELAY`].
+//!
+//! The cache remembers the last record and revision this process wrote or
+//! read, so the usual batch is one KV write and no read. It is only a
+//! guess: a stale revision fails the CAS and the record is re-read, and a
+//! batch that decides *not* to write is only trusted on a fresh read (a
+//! batch that writes proves by its CAS that it decided on the current
+//! record). A writer that fails (KV error, contention) fails its batch;
+//! the callers' errors are transient.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
-use std::sync::Arc;
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use std::time::Duration;
+use tokio::sync::oneshot;
 
 use super::InventoryError;
+use super::lane::{Batch, Confirmation, Lanes, Waiting};
 use crate::bridge::{BridgeError, JsonKv, Versioned};
-use crate::domain::{StockChange, StockRecord};
+use crate::domain::{StockChange, StockRecord, StockStep};
 
-/// CAS attempts before reporting contention as a transient error.
+/// CAS attempts per batch before reporting contention as a transient error.
 const MAX_CAS_ATTEMPTS: usize = 64;
+
+/// How long a confirmation waits for another change to ride on.
+pub(super) const CONFIRM_DELAY: Duration = Duration::from_millis(500);
+
+/// One change's answer: its outcome and the record as written (or read).
+pub(super) type Answer = Result<(StockChange, StockRecord), InventoryError>;
 
 #[derive(Debug, Clone)]
 pub(super) struct StockStore {
     kv: JsonKv<StockRecord>,
     cache: Rc<RefCell<HashMap<String, Versioned<StockRecord>>>>,
-    /// A lock per SKU with a change in progress (removed when none waits).
-    turns: Turns,
-}
-
-type Turns = Rc<RefCell<HashMap<String, Arc<Mutex<()>>>>>;
-
-/// This change's turn on a SKU; the SKU's lock leaves the map when the last
-/// holder or waiter is done.
-struct Turn {
-    turns: Turns,
-    sku: String,
-    lock: Arc<Mutex<()>>,
-    guard: Option<OwnedMutexGuard<()>>,
-}
-
-impl Turn {
-    async fn take(turns: &Turns, sku: &str) -> Self {
-        let sku = sku.to_string();
-        let existing = turns.borrow().get(&sku).cloned();
-        let lock = existing.unwrap_or_else(|| {
-            let lock = Arc::default();
-            turns.borrow_mut().insert(sku.clone(), Arc::clone(&lock));
-            lock
-        });
-        let mut turn = Self { turns: turns.clone(), sku, lock, guard: None };
-        turn.guard = Some(turn.lock.clone().lock_owned().await);
-        turn
-    }
-}
-
-impl Drop for Turn {
-    fn drop(&mut self) {
-        self.guard.take();
-        // Ours and the map's: nobody else holds or waits for this SKU.
-        if Arc::strong_count(&self.lock) == 2 {
-            self.turns.borrow_mut().remove(&self.sku);
-        }
-    }
+    lanes: Lanes,
 }
 
 impl StockStore {
     pub(super) fn new(kv: JsonKv<StockRecord>) -> Self {
-        Self { kv, cache: Rc::default(), turns: Rc::default() }
+        Self { kv, cache: Rc::default(), lanes: Lanes::default() }
     }
 
     /// Reads `sku` from KV (and refreshes the cache).
@@ -87,33 +66,65 @@ impl StockStore {
         Ok(fresh)
     }
 
-    fn cached(&self, sku: &str) -> Option<Versioned<StockRecord>> {
-        self.cache.borrow().get(sku).cloned()
-    }
-
-    /// Applies `change` to `sku`'s record with compare-and-set, retrying on
-    /// conflicts. No record = never stocked (zero available).
+    /// Applies `change` to `sku`'s record in the SKU's next group commit.
+    /// No record = never stocked (zero available).
     pub(super) async fn modify(
         &self,
         sku: &str,
-        mut change: impl FnMut(&mut StockRecord) -> StockChange,
-    ) -> Result<(StockChange, StockRecord), InventoryError> {
-        let _turn = Turn::take(&self.turns, sku).await;
-        let mut from_cache = self.cached(sku);
-        for _ in 0..MAX_CAS_ATTEMPTS {
+        change: impl FnMut(&mut StockRecord) -> StockChange + 'static,
+    ) -> Answer {
+        let (reply, answer) = oneshot::channel();
+        if self.lanes.enqueue(sku, Waiting { change: Box::new(change), reply }) {
+            actix::spawn(self.clone().write(sku.to_string()));
+        }
+        answer.await.map_err(|_| InventoryError::Unavailable(format!("the write of {sku} was abandoned")))?
+    }
+
+    /// Drops `order_id`'s journal entry of `step` from `sku` with the SKU's
+    /// next write (at the latest after [`CONFIRM_DELAY`]). Fire and forget:
+    /// a lost confirmation leaves an entry that costs bytes, not stock.
+    pub(super) fn confirm(&self, sku: &str, order_id: String, step: StockStep) {
+        if self.lanes.confirm(sku, order_id, step) {
+            let store = self.clone();
+            let sku = sku.to_string();
+            actix::spawn(async move {
+                tokio::time::sleep(CONFIRM_DELAY).await;
+                if store.lanes.flush(&sku) {
+                    store.write(sku).await;
+                }
+            });
+        }
+    }
+
+    /// The lane's writer: group commits until the lane is empty.
+    async fn write(self, sku: String) {
+        let mut writing = self.lanes.writing(&sku);
+        while let Some(batch) = writing.next() {
+            let rest = self.commit(&sku, batch).await;
+            writing.requeue(rest);
+        }
+    }
+
+    /// Decides and writes one batch; returns the confirmations left for later.
+    async fn commit(&self, sku: &str, mut batch: Batch) -> Vec<Confirmation> {
+        let mut from_cache = self.cache.borrow().get(sku).cloned();
+        for attempt in 0..MAX_CAS_ATTEMPTS {
             let trusted = from_cache.is_none();
             let current = match from_cache.take() {
                 Some(cached) => Some(cached),
-                None => self.read(sku).await?,
+                None => match self.read(sku).await {
+                    Ok(fresh) => fresh,
+                    Err(e) => return batch.fail(e),
+                },
             };
             let (mut record, revision) = match current {
                 Some(Versioned { value, revision }) => (value, Some(revision)),
                 None => (StockRecord::default(), None),
             };
-            let outcome = change(&mut record);
-            if outcome != StockChange::Applied {
+            let outcomes = batch.apply(&mut record);
+            if !outcomes.write {
                 if trusted {
-                    return Ok((outcome, record));
+                    return batch.answer(outcomes, &record);
                 }
                 continue; // re-decide on a fresh read
             }
@@ -124,15 +135,22 @@ impl StockStore {
             match written {
                 Ok(revision) => {
                     self.cache.borrow_mut().insert(sku.to_string(), Versioned { value: record.clone(), revision });
-                    return Ok((outcome, record));
+                    return batch.answer(outcomes, &record);
                 }
-                Err(BridgeError::Conflict { .. } | BridgeError::AlreadyExists { .. }) => continue,
+                Err(BridgeError::Conflict { .. } | BridgeError::AlreadyExists { .. }) => pause(attempt).await,
                 Err(e) => {
                     self.cache.borrow_mut().remove(sku);
-                    return Err(e.into());
+                    return batch.fail(e.into());
                 }
             }
         }
-        Err(InventoryError::Unavailable(format!("too much contention on {sku}")))
+        batch.fail(InventoryError::Unavailable(format!("too much contention on {sku}")))
     }
+}
+
+/// After a lost CAS (another replica wrote the SKU): a random pause that
+/// grows with the attempts, so replicas fall out of lockstep.
+async fn pause(attempt: usize) {
+    let ceiling = 1 + (attempt as u64).min(20);
+    tokio::time::sleep(Duration::from_micros(rand::random_range(0..ceiling * 1000))).await;
 }

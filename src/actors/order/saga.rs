@@ -117,6 +117,8 @@ pub(super) async fn run(
     current.value.deliveries = current.value.deliveries.max(delivered);
     if rerun || duplicate {
         current = Box::pin(contest(deps, current)).await?;
+        // An earlier run may have died before confirming its last step.
+        steps::confirm_stock(deps, &current.value);
     }
     drive(deps, current, Instant::now()).await
 }
@@ -248,6 +250,9 @@ async fn record(
     let (saved, ours) = Box::pin(save(deps, next, current.revision)).await?;
     if ours && saved.value.status.is_terminal() && saved.value.events_published {
         record_terminal(deps, &saved.value);
+    }
+    if current.value.status.changes_stock() {
+        steps::confirm_stock(deps, &saved.value);
     }
     Ok(saved)
 }

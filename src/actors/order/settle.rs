@@ -95,10 +95,10 @@ async fn release_holds(deps: &SagaDeps, order_id: &OrderId) -> Result<(), SagaEr
         return Ok(());
     }
     let run = SagaRun { token: current.revision, contested: current.value.contested, loaded_at: Instant::now() };
-    let skus = current.value.items.iter().map(|i| i.sku.clone()).collect();
+    let items = current.value.items.clone();
     let may_reserve_again = current.value.status == OrderStatus::Pending;
     let (order_id_text, trace) = (order_id.to_string(), TraceContext::current());
-    let release = ReleaseStock { order_id: order_id_text, run, skus, may_reserve_again, trace };
+    let release = ReleaseStock { order_id: order_id_text, run, items, may_reserve_again, trace };
     deps.inventory.send(release).await?.map_err(SagaError::from)?;
     tracing::info!(%order_id, status = %current.value.status, "holds released before dead-lettering");
     Ok(())

@@ -6,9 +6,9 @@
 use time::OffsetDateTime;
 
 use super::{SagaDeps, SagaError};
-use crate::actors::inventory::{CommitStock, ReleaseStock, Reservation, ReserveStock, SagaRun};
+use crate::actors::inventory::{CommitStock, ConfirmStock, ReleaseStock, Reservation, ReserveStock, SagaRun};
 use crate::actors::payment::{ChargeRequest, PaymentOutcome};
-use crate::domain::{Order, OrderStatus, Outcome};
+use crate::domain::{FailureReason, Order, OrderStatus, Outcome, StockStep};
 use crate::telemetry::TraceContext;
 
 /// Runs the step for the order's current status. The payment step is not
@@ -36,6 +36,22 @@ pub(super) fn apply(order: &Order, outcome: Outcome) -> Result<Order, SagaError>
 
 fn skus(order: &Order) -> Vec<String> {
     order.items.iter().map(|i| i.sku.clone()).collect()
+}
+
+/// Tells the inventory that `order`'s record (as stored) shows the outcome
+/// of its last stock step, so the SKUs' journal entries for it can go with
+/// their next writes (see `domain::stock`). Fire and forget: a lost
+/// confirmation costs bytes in a stock record, never stock.
+pub(super) fn confirm_stock(deps: &SagaDeps, order: &Order) {
+    let step = match (order.status, order.failure_reason) {
+        (OrderStatus::StockReserved | OrderStatus::PaymentCaptured | OrderStatus::Compensating, _) => {
+            StockStep::Reserved
+        }
+        (OrderStatus::Completed, _) => StockStep::Committed,
+        (OrderStatus::Failed, Some(FailureReason::PaymentDeclined)) => StockStep::Released,
+        (OrderStatus::Pending | OrderStatus::Failed, _) => return,
+    };
+    deps.inventory.do_send(ConfirmStock { order_id: order.order_id.to_string(), skus: skus(order), step });
 }
 
 async fn reserve(deps: &SagaDeps, order: &Order, run: SagaRun) -> Result<Outcome, SagaError> {
@@ -79,15 +95,24 @@ pub(super) fn payment_outcome(answer: PaymentOutcome) -> Outcome {
 }
 
 async fn commit(deps: &SagaDeps, order: &Order, run: SagaRun) -> Result<Outcome, SagaError> {
-    let msg =
-        CommitStock { order_id: order.order_id.to_string(), run, skus: skus(order), trace: TraceContext::current() };
+    let msg = CommitStock {
+        order_id: order.order_id.to_string(),
+        run,
+        items: order.items.clone(),
+        trace: TraceContext::current(),
+    };
     deps.inventory.send(msg).await?.map_err(SagaError::from)?;
     Ok(Outcome::Completed)
 }
 
 async fn release(deps: &SagaDeps, order: &Order, run: SagaRun) -> Result<Outcome, SagaError> {
-    let (order_id, trace) = (order.order_id.to_string(), TraceContext::current());
-    let msg = ReleaseStock { order_id, run, skus: skus(order), may_reserve_again: false, trace };
+    let msg = ReleaseStock {
+        order_id: order.order_id.to_string(),
+        run,
+        items: order.items.clone(),
+        may_reserve_again: false,
+        trace: TraceContext::current(),
+    };
     deps.inventory.send(msg).await?.map_err(SagaError::from)?;
     Ok(Outcome::Released)
 }

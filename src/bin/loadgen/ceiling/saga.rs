@@ -154,10 +154,10 @@ fn single_run() -> Run {
 async fn each_sku(
     h: &Handles,
     order: &Order,
-    change: fn(&mut StockRecord, &str, Run) -> StockChange,
+    change: fn(&mut StockRecord, &str, u32, Run) -> StockChange,
 ) -> Result<(), String> {
     for item in &order.items {
-        modify(h, &item.sku, |r| change(r, order.order_id.as_str(), single_run())).await?;
+        modify(h, &item.sku, |r| change(r, order.order_id.as_str(), item.quantity, single_run())).await?;
     }
     Ok(())
 }
