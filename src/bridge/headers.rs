@@ -7,12 +7,12 @@ use async_nats::HeaderMap;
 use crate::contracts::EventKind;
 use crate::telemetry::TraceContext;
 
-pub(crate) const ORDER_ID: &str = "Order-Id";
-pub(crate) const MSG_ID: &str = "Nats-Msg-Id";
+pub(crate) const ORDER_ID: &str = order_events::headers::ORDER_ID;
+pub(crate) const MSG_ID: &str = order_events::headers::MSG_ID;
 
 /// `<order_id>:<event>`, e.g. `0193…:created`.
 pub fn msg_id(order_id: &str, kind: EventKind) -> String {
-    format!("{order_id}:{}", kind.name())
+    order_events::headers::msg_id(order_id, kind)
 }
 
 pub(crate) fn for_event(order_id: &str, kind: EventKind, trace: &TraceContext) -> HeaderMap {

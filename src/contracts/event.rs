@@ -1,53 +1,9 @@
 //! Order events as published on `ORDER.<kind>`: the kind, the order it is
 //! about and its protobuf payload, built from the domain order.
 
+use super::EventKind;
 use super::proto;
 use crate::domain::{FailureReason, Order, OrderItem, OrderStatus};
-
-/// Every event the saga publishes. `name()` is the subject suffix and the
-/// `Nats-Msg-Id` suffix; both are part of the external contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum EventKind {
-    Created,
-    InventoryReserved,
-    PaymentCaptured,
-    PaymentDeclined,
-    InventoryReleased,
-    Completed,
-    Failed,
-}
-
-impl EventKind {
-    pub const ALL: [EventKind; 7] = [
-        Self::Created,
-        Self::InventoryReserved,
-        Self::PaymentCaptured,
-        Self::PaymentDeclined,
-        Self::InventoryReleased,
-        Self::Completed,
-        Self::Failed,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Created => "created",
-            Self::InventoryReserved => "inventory_reserved",
-            Self::PaymentCaptured => "payment_captured",
-            Self::PaymentDeclined => "payment_declined",
-            Self::InventoryReleased => "inventory_released",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.name() == name)
-    }
-
-    pub fn is_terminal(self) -> bool {
-        matches!(self, Self::Completed | Self::Failed)
-    }
-}
 
 /// An encoded event ready to publish.
 #[derive(Debug, Clone)]
@@ -153,17 +109,4 @@ impl OrderEvent {
 fn decline_detail(order: &Order) -> String {
     let compensating = order.history.iter().rev().find(|h| h.status == OrderStatus::Compensating);
     compensating.and_then(|h| h.detail.clone()).unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn event_names_round_trip() {
-        for kind in EventKind::ALL {
-            assert_eq!(EventKind::from_name(kind.name()), Some(kind));
-        }
-        assert_eq!(EventKind::from_name("nope"), None);
-    }
 }
