@@ -120,6 +120,46 @@ impl Event {
             Self::Failed(e) => &e.order_id,
         }
     }
+
+    /// The customer who placed the order.
+    pub fn customer_id(&self) -> &str {
+        match self {
+            Self::Created(e) => &e.customer_id,
+            Self::InventoryReserved(e) => &e.customer_id,
+            Self::PaymentCaptured(e) => &e.customer_id,
+            Self::PaymentDeclined(e) => &e.customer_id,
+            Self::InventoryReleased(e) => &e.customer_id,
+            Self::Completed(e) => &e.customer_id,
+            Self::Failed(e) => &e.customer_id,
+        }
+    }
+
+    /// The order's total (for `PaymentCaptured`: the amount charged, which
+    /// is the total).
+    pub fn total(&self) -> Option<&v1::Money> {
+        match self {
+            Self::Created(e) => e.total.as_ref(),
+            Self::InventoryReserved(e) => e.total.as_ref(),
+            Self::PaymentCaptured(e) => e.amount.as_ref(),
+            Self::PaymentDeclined(e) => e.total.as_ref(),
+            Self::InventoryReleased(e) => e.total.as_ref(),
+            Self::Completed(e) => e.total.as_ref(),
+            Self::Failed(e) => e.total.as_ref(),
+        }
+    }
+
+    /// When the step the event announces happened.
+    pub fn occurred_at(&self) -> Option<&prost_types::Timestamp> {
+        match self {
+            Self::Created(e) => e.occurred_at.as_ref(),
+            Self::InventoryReserved(e) => e.occurred_at.as_ref(),
+            Self::PaymentCaptured(e) => e.occurred_at.as_ref(),
+            Self::PaymentDeclined(e) => e.occurred_at.as_ref(),
+            Self::InventoryReleased(e) => e.occurred_at.as_ref(),
+            Self::Completed(e) => e.occurred_at.as_ref(),
+            Self::Failed(e) => e.occurred_at.as_ref(),
+        }
+    }
 }
 
 #[cfg(test)]

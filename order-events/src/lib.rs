@@ -22,6 +22,9 @@ mod event;
 pub mod headers;
 
 pub use event::{Event, EventKind};
+/// `google.protobuf.Timestamp` and the other well-known types the
+/// messages use.
+pub use prost_types;
 
 /// Generated protobuf types of package `orders.v1`.
 #[allow(unreachable_pub, missing_debug_implementations, missing_docs, clippy::all)]

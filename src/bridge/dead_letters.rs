@@ -6,7 +6,9 @@
 //! then terminated on the work stream so it never blocks what follows.
 //! Operators list dead letters and replay one: a replay publishes the
 //! payload on `ORDER.replayed` (which the saga consumer drives like
-//! `ORDER.created`) and removes the dead letter.
+//! `ORDER.created`) with the original `Order-Id` and trace context, and
+//! removes the dead letter. Copies hold no payment token: events never
+//! carry one.
 
 use actix::{Actor, Context, Handler, ResponseFuture};
 use async_nats::HeaderMap;
@@ -187,6 +189,12 @@ async fn replay(nats: &Nats, id: u64) -> Result<Option<Replayed>, BridgeError> {
     let mut h = HeaderMap::new();
     if let Some(order_id) = &order_id {
         h.insert(headers::ORDER_ID, order_id.as_str());
+    }
+    // The replayed run continues the order's trace.
+    for name in [headers::TRACEPARENT, headers::TRACESTATE] {
+        if let Some(value) = header(&message.headers, name) {
+            h.insert(name, value.as_str());
+        }
     }
     let key = order_id.unwrap_or_else(|| "unknown".into());
     h.insert(headers::MSG_ID, format!("{key}:replayed:{id}").as_str());

@@ -9,6 +9,8 @@ use crate::telemetry::TraceContext;
 
 pub(crate) const ORDER_ID: &str = order_events::headers::ORDER_ID;
 pub(crate) const MSG_ID: &str = order_events::headers::MSG_ID;
+pub(crate) const TRACEPARENT: &str = order_events::headers::TRACEPARENT;
+pub(crate) const TRACESTATE: &str = order_events::headers::TRACESTATE;
 
 /// `<order_id>:<event>`, e.g. `0193…:created`.
 pub fn msg_id(order_id: &str, kind: EventKind) -> String {

@@ -63,7 +63,10 @@ pub struct Order {
     pub items: Vec<OrderItem>,
     pub total_minor: i64,
     pub currency: Currency,
-    /// Provider token (never card data); not returned by the public API.
+    /// Provider token (never card data): only here, never on the bus or in
+    /// the public API, and only until the payment step is settled (cleared
+    /// by the write that records its outcome; empty = none).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub payment_token: String,
     pub status: OrderStatus,
     pub failure_reason: Option<FailureReason>,
@@ -116,6 +119,8 @@ pub enum Outcome {
     Declined {
         detail: String,
     },
+    /// No payment token to charge (see [`FailureReason::PaymentTokenMissing`]).
+    NoPaymentToken,
     Completed,
     Released,
 }
@@ -180,11 +185,19 @@ impl Order {
             }
             Outcome::Captured { charge_id } => {
                 self.charge_id = Some(charge_id);
+                self.payment_token.clear();
                 (OrderStatus::PaymentCaptured, None)
             }
             Outcome::Declined { detail } => {
                 self.failure_reason = Some(FailureReason::PaymentDeclined);
+                self.payment_token.clear();
                 (OrderStatus::Compensating, Some(detail))
+            }
+            Outcome::NoPaymentToken => {
+                self.failure_reason = Some(FailureReason::PaymentTokenMissing);
+                let next =
+                    if self.status == OrderStatus::Pending { OrderStatus::Failed } else { OrderStatus::Compensating };
+                (next, Some("no payment token in the order record".to_string()))
             }
             Outcome::Completed => (OrderStatus::Completed, None),
             Outcome::Released => (OrderStatus::Failed, None),
@@ -252,6 +265,34 @@ mod tests {
         o.advance(Outcome::Declined { detail: "card".into() }, OffsetDateTime::UNIX_EPOCH).expect("decline");
         o.advance(Outcome::Released, OffsetDateTime::UNIX_EPOCH).expect("release");
         assert_eq!((o.status, o.failure_reason), (OrderStatus::Failed, Some(FailureReason::PaymentDeclined)));
+    }
+
+    #[test]
+    fn given_reserved_order_when_payment_settles_then_the_token_is_cleared() {
+        for outcome in [Outcome::Captured { charge_id: "ch_1".into() }, Outcome::Declined { detail: "card".into() }] {
+            let mut o = order();
+            o.advance(Outcome::Reserved, OffsetDateTime::UNIX_EPOCH).expect("reserve");
+            assert_eq!(o.payment_token, "tok");
+            o.advance(outcome, OffsetDateTime::UNIX_EPOCH).expect("settle");
+            assert!(o.payment_token.is_empty());
+            assert!(!serde_json::to_string(&o).expect("json").contains("payment_token"));
+        }
+    }
+
+    #[test]
+    fn given_an_order_without_token_when_no_token_then_it_fails_without_holding_stock() {
+        let mut pending = order();
+        pending.advance(Outcome::NoPaymentToken, OffsetDateTime::UNIX_EPOCH).expect("fail");
+        assert_eq!(
+            (pending.status, pending.failure_reason),
+            (OrderStatus::Failed, Some(FailureReason::PaymentTokenMissing))
+        );
+        let mut reserved = order();
+        reserved.advance(Outcome::Reserved, OffsetDateTime::UNIX_EPOCH).expect("reserve");
+        reserved.advance(Outcome::NoPaymentToken, OffsetDateTime::UNIX_EPOCH).expect("refuse");
+        assert_eq!(reserved.status, OrderStatus::Compensating);
+        reserved.advance(Outcome::Released, OffsetDateTime::UNIX_EPOCH).expect("release");
+        assert_eq!(reserved.failure_reason, Some(FailureReason::PaymentTokenMissing));
     }
 
     #[test]

@@ -36,6 +36,9 @@ pub enum FailureReason {
     /// A store refused the order's data for good (a permanent broker
     /// rejection or an unreadable stock record), before any payment.
     Rejected,
+    /// The order record held no payment token at the payment step (its
+    /// write failed at intake, which answered 503): nothing was charged.
+    PaymentTokenMissing,
 }
 
 /// A transition the status machine forbids.
@@ -102,6 +105,7 @@ impl FailureReason {
             Self::OutOfStock => "OUT_OF_STOCK",
             Self::PaymentDeclined => "PAYMENT_DECLINED",
             Self::Rejected => "REJECTED",
+            Self::PaymentTokenMissing => "PAYMENT_TOKEN_MISSING",
         }
     }
 
@@ -110,6 +114,7 @@ impl FailureReason {
             "OUT_OF_STOCK" => Some(Self::OutOfStock),
             "PAYMENT_DECLINED" => Some(Self::PaymentDeclined),
             "REJECTED" => Some(Self::Rejected),
+            "PAYMENT_TOKEN_MISSING" => Some(Self::PaymentTokenMissing),
             _ => None,
         }
     }

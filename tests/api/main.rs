@@ -19,6 +19,7 @@ mod service_process;
 mod chaos;
 
 mod conservation;
+mod contract;
 mod dashboard_browser;
 mod dead_letters;
 mod drain;

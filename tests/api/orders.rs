@@ -2,7 +2,7 @@
 //! happy path, order lookup, out of stock, no overselling.
 
 use futures::future::join_all;
-use order_service::contracts::proto::{OrderCompleted, OrderCreated, OrderFailed};
+use order_service::contracts::proto::{FailureReason, OrderCompleted, OrderCreated, OrderFailed};
 use prost::Message as _;
 use serde_json::Value;
 use std::time::Duration;
@@ -102,7 +102,7 @@ async fn order_beyond_stock_fails_out_of_stock_and_holds_nothing() {
     assert_eq!((order["status"].as_str(), order["failure_reason"].as_str()), (Some("FAILED"), Some("OUT_OF_STOCK")));
     assert_eq!(subjects(&events), ["ORDER.created", "ORDER.failed"]);
     let failed = OrderFailed::decode(events[1].payload.as_slice()).expect("OrderFailed payload");
-    assert_eq!(failed.reason, "OUT_OF_STOCK");
+    assert_eq!(failed.reason(), FailureReason::OutOfStock);
     app.assert_stock_eventually("SKU-A", (1, 0)).await;
 }
 

@@ -1,7 +1,7 @@
 //! Payment outcomes: declines compensate (release stock, FAILED), and the HTTP
 //! gateway retries transient failures with one stable Idempotency-Key.
 
-use order_service::contracts::proto::{OrderFailed, PaymentCaptured};
+use order_service::contracts::proto::{FailureReason, OrderFailed, PaymentCaptured};
 use prost::Message as _;
 
 use crate::events::subjects;
@@ -26,7 +26,7 @@ async fn declined_payment_releases_reserved_stock() {
     assert_eq!(order["failure_reason"], "PAYMENT_DECLINED");
     assert_eq!(subjects(&events), DECLINE_EVENTS);
     let failed = OrderFailed::decode(events[4].payload.as_slice()).expect("OrderFailed payload");
-    assert_eq!(failed.reason, "PAYMENT_DECLINED");
+    assert_eq!(failed.reason(), FailureReason::PaymentDeclined);
     app.assert_stock_eventually("SKU-A", (10, 0)).await;
 }
 

@@ -1,9 +1,11 @@
 //! `IntakeActor`: the only path by which an order enters the system.
 //!
 //! An order is accepted exactly when JetStream acknowledges its
-//! `ORDER.created`; only then is the HTTP 202 sent. NATS down → the publish
-//! fails fast and the caller answers 503; nothing is half-accepted (a
-//! pending idempotency claim without a publish is completed by the retry).
+//! `ORDER.created` and its order record (which alone holds the payment
+//! token) is written; only then is the HTTP 202 sent. NATS down → the
+//! publish fails fast and the caller answers 503 (see [`accept`] for what
+//! a 503 can leave behind; a pending idempotency claim is completed by the
+//! retry).
 
 use actix::{Actor, Addr, Context, Handler, ResponseFuture};
 use std::sync::Arc;
@@ -155,9 +157,13 @@ pub(super) fn new_order(order_id: OrderId, valid: ValidOrder, created_at: Offset
 /// its 202 and the accept costs one round trip, not two. Returns whether
 /// the stream stored a new message (false = deduplicated repeat).
 ///
-/// If the publish fails, our record is deleted again (only at the revision
-/// we wrote): nothing half-accepted stays behind. The record is best
-/// effort: the saga creates it from the event if this write is lost.
+/// Both are required: the record is the only place the payment token is
+/// kept (the event does not carry it). If the publish fails, our record is
+/// deleted again (only at the revision we wrote). If the record write
+/// fails, the answer is 503 even though the event may be stored: the saga
+/// then waits for the record, and without it fails the order unpaid
+/// (`PAYMENT_TOKEN_MISSING`); a retry with the same Idempotency-Key in
+/// the meantime writes the record and the order proceeds.
 pub(super) async fn accept(deps: &IntakeDeps, mut order: Order) -> Result<bool, IntakeError> {
     let span = tracing::Span::current();
     span.record("order_id", order.order_id.as_str());
@@ -177,13 +183,17 @@ pub(super) async fn accept(deps: &IntakeDeps, mut order: Order) -> Result<bool, 
             return Err(e);
         }
     };
+    match created {
+        // Exists: a repeat under the same Idempotency-Key.
+        Ok(_) | Err(BridgeError::AlreadyExists { .. }) => {}
+        Err(e) => {
+            tracing::warn!(order_id = key, error = %e, "order record not written at intake; answering 503");
+            return Err(IntakeError::Unavailable(format!("order record not written: {e}")));
+        }
+    }
     if !ack.duplicate {
         deps.metrics.orders_accepted.inc();
         deps.metrics.throughput.accepted();
-    }
-    match created {
-        Ok(_) | Err(BridgeError::AlreadyExists { .. }) => {}
-        Err(e) => tracing::warn!(order_id = key, error = %e, "order record not written at intake; saga will create it"),
     }
     Ok(!ack.duplicate)
 }

@@ -4,6 +4,7 @@
 
 mod actor;
 mod keep_alive;
+mod load;
 mod saga;
 mod settle;
 mod steps;

@@ -21,7 +21,7 @@ use std::time::Instant;
 use tokio::sync::oneshot;
 use tracing::{Instrument, Span};
 
-use super::steps;
+use super::{load, steps};
 use crate::actors::inventory::{InventoryActor, SagaRun};
 use crate::actors::payment::{CapturePayment, PaymentActor, PaymentAnswer, PaymentError};
 use crate::bridge::{BridgeError, JetStreamPublisher, JsonKv, PublishEvent, Versioned};
@@ -112,7 +112,7 @@ pub(super) async fn run(
 ) -> Result<Progress, SagaError> {
     // Sub-futures are boxed: the saga future's size is the largest of its
     // states.
-    let (mut current, duplicate) = Box::pin(load_or_create(deps, order)).await?;
+    let (mut current, duplicate) = Box::pin(load::load_or_create(deps, order, delivered)).await?;
     // Saved with the next write (operators see how often the saga re-ran).
     current.value.deliveries = current.value.deliveries.max(delivered);
     if rerun || duplicate {
@@ -161,7 +161,7 @@ async fn drive(deps: &SagaDeps, mut current: Versioned<Order>, mut since: Instan
         if current.value.status.is_terminal() {
             return Ok(Progress::Finished);
         }
-        if current.value.status == OrderStatus::StockReserved {
+        if current.value.status == OrderStatus::StockReserved && steps::can_pay(&current.value) {
             return Ok(request_payment(deps, current));
         }
         let before = Instant::now();
@@ -257,35 +257,6 @@ async fn record(
     Ok(saved)
 }
 
-/// The order record, created from the event if intake has not written it.
-/// A found record gets the `ORDER.created` reference from `order` if it
-/// lacks it (intake writes its record before it knows the sequence); it is
-/// saved with the next write. The flag says the record names another
-/// `ORDER.created` message than this one: the event was published twice
-/// (a repeat after the duplicate window), so an older run may be alive.
-async fn load_or_create(deps: &SagaDeps, order: Box<Order>) -> Result<(Versioned<Order>, bool), SagaError> {
-    let key = order.order_id.to_string();
-    if let Some(mut found) = deps.orders.get(&key).await? {
-        let mut duplicate = false;
-        if let Some(created) = order.events.into_iter().next() {
-            match found.value.events.iter().find(|e| e.event == created.event) {
-                Some(recorded) => duplicate = recorded.sequence != created.sequence,
-                None => found.value.events.insert(0, created),
-            }
-        }
-        return Ok((found, duplicate));
-    }
-    match deps.orders.create(&key, &order).await {
-        Ok(revision) => Ok((Versioned { value: *order, revision }, false)),
-        Err(BridgeError::AlreadyExists { .. }) => Ok((reload(deps, &key).await?, false)),
-        Err(e) => Err(e.into()),
-    }
-}
-
-async fn reload(deps: &SagaDeps, key: &str) -> Result<Versioned<Order>, SagaError> {
-    deps.orders.get(key).await?.ok_or_else(|| SagaError::Transient(format!("order {key} vanished")))
-}
-
 /// Records `next` if the record is still at `revision`; on conflict,
 /// continues from whatever the other writer recorded.
 /// The flag says whether our write won.
@@ -295,7 +266,7 @@ async fn save(deps: &SagaDeps, next: Order, revision: u64) -> Result<(Versioned<
         Ok(revision) => Ok((Versioned { value: next, revision }, true)),
         Err(BridgeError::Conflict { .. }) => {
             tracing::info!(order_id = %key, "order moved concurrently; reloading");
-            Ok((reload(deps, &key).await?, false))
+            Ok((load::reload(deps, &key).await?, false))
         }
         Err(e) => Err(e.into()),
     }

@@ -13,10 +13,13 @@ use crate::telemetry::TraceContext;
 
 /// Runs the step for the order's current status. The payment step is not
 /// run here: the order actor asks for the payment and resumes the saga
-/// with the answer (see [`charge_request`] and [`payment_outcome`]).
+/// with the answer (see [`charge_request`] and [`payment_outcome`]). An
+/// order without a payment token fails here instead, before any stock is
+/// held or, at the payment step, without calling the provider.
 /// `run` identifies this run to the stock records (see `domain::stock`).
 pub(super) async fn advance(deps: &SagaDeps, order: &Order, run: SagaRun) -> Result<Order, SagaError> {
     let outcome = match order.status {
+        OrderStatus::Pending | OrderStatus::StockReserved if !can_pay(order) => Outcome::NoPaymentToken,
         OrderStatus::Pending => reserve(deps, order, run).await?,
         OrderStatus::PaymentCaptured => commit(deps, order, run).await?,
         OrderStatus::Compensating => release(deps, order, run).await?,
@@ -32,6 +35,11 @@ pub(super) fn apply(order: &Order, outcome: Outcome) -> Result<Order, SagaError>
     let mut next = order.clone();
     next.advance(outcome, OffsetDateTime::now_utc()).map_err(|e| SagaError::Permanent(e.to_string()))?;
     Ok(next)
+}
+
+/// Whether the order record holds a token to charge.
+pub(super) fn can_pay(order: &Order) -> bool {
+    !order.payment_token.is_empty()
 }
 
 fn skus(order: &Order) -> Vec<String> {

@@ -11,7 +11,7 @@
 use anyhow::Context as _;
 use async_nats::jetstream::{self, consumer::DeliverPolicy, consumer::pull::OrderedConfig};
 use futures::StreamExt;
-use order_service::contracts::proto::OrderFailed;
+use order_service::contracts::proto::{FailureReason, OrderFailed};
 use prost::Message as _;
 
 use crate::tally::{self, Outcome, SharedTally};
@@ -66,9 +66,9 @@ impl Observer {
 }
 
 fn failure(payload: &[u8]) -> Outcome {
-    match OrderFailed::decode(payload).map(|f| f.reason).unwrap_or_default().as_str() {
-        "OUT_OF_STOCK" => Outcome::OutOfStock,
-        "PAYMENT_DECLINED" => Outcome::PaymentDeclined,
+    match OrderFailed::decode(payload).map(|f| f.reason()).unwrap_or(FailureReason::Unspecified) {
+        FailureReason::OutOfStock => Outcome::OutOfStock,
+        FailureReason::PaymentDeclined => Outcome::PaymentDeclined,
         _ => Outcome::OtherFailure,
     }
 }

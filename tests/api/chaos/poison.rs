@@ -118,8 +118,7 @@ fn created(order_id: &str, quantity: u32, total: i64) -> Vec<u8> {
         customer_id: "poison".into(),
         items: vec![OrderItem { sku: "CHAOS-A".into(), quantity, unit_price_minor: 100 }],
         total: Some(Money { amount_minor: total, currency: "USD".into() }),
-        payment_token: "tok_visa".into(),
-        created_at: "2026-01-01T00:00:00Z".into(),
+        occurred_at: Some(prost_types::Timestamp { seconds: 1_767_225_600, nanos: 0 }),
     }
     .encode_to_vec()
 }
