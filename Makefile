@@ -12,6 +12,9 @@ SHELL := bash
 TOOLS := $(CURDIR)/.tools
 NATS_SERVER_BIN := $(TOOLS)/nats-server
 HADOLINT := $(TOOLS)/hadolint
+BUF := $(TOOLS)/buf
+# The last released ORDER.* contract (docs/events.md, "Changing the contract").
+BUF_BASELINE := baseline/orders-v1.json
 KUBECTL := $(TOOLS)/kubectl
 KUBERNETES_VALIDATE := $(TOOLS)/kubernetes-validate
 # Kustomizations rendered and validated by `make k8s`.
@@ -25,16 +28,17 @@ BENCH_ARGS ?=
 # Integration tests start their own nats-server from this path.
 export NATS_SERVER_BIN
 
-.PHONY: help tools fmt lint hadolint nats-conf k8s deny test run build bench clean
+.PHONY: help tools fmt lint hadolint buf buf-baseline nats-conf k8s deny test run build bench clean
 
 help:
 	@echo "make run     start nats-server (JetStream) and the service on 127.0.0.1:8080"
-	@echo "make test    fmt check, clippy -D warnings, hadolint, nats-conf, k8s, cargo deny, cargo test (what CI runs)"
-	@echo "make fmt | lint | hadolint | nats-conf | k8s | deny | build | bench | tools | clean"
+	@echo "make test    fmt check, clippy -D warnings, hadolint, buf, nats-conf, k8s, cargo deny, cargo test (what CI runs)"
+	@echo "make fmt | lint | hadolint | buf | buf-baseline | nats-conf | k8s | deny | build | bench | tools | clean"
 
 tools:
 	@scripts/install-nats.sh
 	@scripts/install-hadolint.sh
+	@scripts/install-buf.sh
 	@scripts/install-kubectl.sh
 	@scripts/install-kubernetes-validate.sh
 	@scripts/install-chromium.sh
@@ -49,6 +53,16 @@ lint:
 hadolint:
 	@scripts/install-hadolint.sh >/dev/null
 	$(HADOLINT) docker/Dockerfile
+
+# The event contract: buf lint, and buf breaking against the released baseline.
+buf:
+	@scripts/install-buf.sh >/dev/null
+	cd proto && $(BUF) lint && $(BUF) breaking --against $(BUF_BASELINE)
+
+# Deliberate release step: the current contract becomes the baseline.
+buf-baseline:
+	@scripts/install-buf.sh >/dev/null
+	cd proto && $(BUF) build --exclude-source-info -o -#format=json | python3 -m json.tool --indent 1 >$(BUF_BASELINE)
 
 # docker/nats.conf (with the nats-auth.conf it includes, as compose mounts
 # them) must parse: `nats-server -t` checks the configuration and exits.
@@ -85,6 +99,7 @@ deny:
 test: tools
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory hadolint
+	@$(MAKE) --no-print-directory buf
 	@$(MAKE) --no-print-directory nats-conf
 	@$(MAKE) --no-print-directory k8s
 	@$(MAKE) --no-print-directory deny

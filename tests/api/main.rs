@@ -23,6 +23,7 @@ mod contract;
 mod dashboard_browser;
 mod dead_letters;
 mod drain;
+mod example_consumer;
 mod group_commit;
 mod health;
 mod hostile;
