@@ -28,12 +28,12 @@ BENCH_ARGS ?=
 # Integration tests start their own nats-server from this path.
 export NATS_SERVER_BIN
 
-.PHONY: help tools fmt lint hadolint buf buf-baseline nats-conf k8s deny test run build bench clean
+.PHONY: help tools fmt lint hadolint buf buf-baseline nats-conf k8s deny test run build bench screenshots clean
 
 help:
 	@echo "make run     start nats-server (JetStream) and the service on 127.0.0.1:8080"
 	@echo "make test    fmt check, clippy -D warnings, hadolint, buf, nats-conf, k8s, cargo deny, cargo test (what CI runs)"
-	@echo "make fmt | lint | hadolint | buf | buf-baseline | nats-conf | k8s | deny | build | bench | tools | clean"
+	@echo "make fmt | lint | hadolint | buf | buf-baseline | nats-conf | k8s | deny | build | bench | screenshots | tools | clean"
 
 tools:
 	@scripts/install-nats.sh
@@ -119,6 +119,12 @@ build:
 # JSON results go to target/bench/. Extra loadgen flags: BENCH_ARGS="...".
 BENCH_DIR := target/bench
 LOADGEN := target/release/loadgen --spawn-nats --spawn-service --nats-server-bin $(NATS_SERVER_BIN)
+
+# The README's dashboard screenshots (docs/*.png), taken by the console's
+# headless-Chromium tests against a real service and nats-server.
+screenshots:
+	@scripts/install-nats.sh
+	UPDATE_SCREENSHOT=1 $(CARGO) test --locked --test api console_browser
 
 bench:
 	@scripts/install-nats.sh

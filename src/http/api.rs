@@ -76,6 +76,7 @@ pub(super) fn actors_json(state: &AppState) -> Value {
             "utilisation_percent": (in_flight.max(0) as usize * 100).checked_div(capacity).unwrap_or(0),
         },
         "order_actors": state.ops.tracker.in_progress(),
+        "fault_injection": state.ops.fault_injection,
     })
 }
 

@@ -44,6 +44,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/inventory/{sku}", web::get().to(inventory::get))
         .route("/dashboard", web::get().to(dashboard::page))
         .route("/dashboard/orders/{id}", web::get().to(dashboard::page))
+        .route("/dashboard/static/{file}", web::get().to(dashboard::file))
         .route("/api/overview", web::get().to(api::overview))
         .route("/api/actors", web::get().to(api::actors))
         .route("/api/actors/{name}/crash", web::post().to(api::crash))

@@ -6,9 +6,6 @@
 //!
 //! The token is put in `localStorage` by an init script before the page's
 //! own code runs, as an operator's earlier answer to the prompt would be.
-//! `UPDATE_SCREENSHOT=1` rewrites `docs/dashboard.png` for the README.
-
-use std::path::Path;
 
 use serde_json::{Value, json};
 
@@ -18,8 +15,6 @@ use crate::nats::NatsServer;
 
 const TOKEN: &str = "dashboard-test-token";
 const POOL_SIZE: usize = 4;
-/// What the README may carry without bloating the repository.
-const MAX_SCREENSHOT_BYTES: usize = 300 * 1024;
 
 async fn spawn_admin_app(nats: &NatsServer) -> TestApp {
     spawn_app_with(nats, |s| {
@@ -95,19 +90,6 @@ async fn dashboard_shows_the_supervision_tree_and_a_restart_caused_by_the_test_l
         .await;
     let live = browser.eval("document.getElementById('live').textContent").await;
     assert!(live.as_str().is_some_and(|l| l.starts_with("live")), "stream status: {live}");
-    check_screenshot(&browser.screenshot().await);
-}
-
-/// The screenshot is a PNG small enough for the repository; with
-/// `UPDATE_SCREENSHOT=1` it replaces `docs/dashboard.png`.
-fn check_screenshot(png: &[u8]) {
-    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "screenshot is not a PNG");
-    assert!(png.len() < MAX_SCREENSHOT_BYTES, "screenshot is {} bytes", png.len());
-    if std::env::var("UPDATE_SCREENSHOT").is_ok_and(|v| v == "1") {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/dashboard.png");
-        std::fs::create_dir_all(path.parent().expect("docs dir")).expect("create docs/");
-        std::fs::write(&path, png).expect("write docs/dashboard.png");
-    }
 }
 
 #[actix_web::test]

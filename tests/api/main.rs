@@ -19,6 +19,8 @@ mod service_process;
 mod chaos;
 
 mod conservation;
+mod console_api;
+mod console_browser;
 mod contract;
 mod dashboard_browser;
 mod dead_letters;
@@ -31,7 +33,6 @@ mod idempotency;
 mod inventory;
 mod loadgen_smoke;
 mod nats_security;
-mod order_list;
 mod orders;
 mod outage;
 mod payment;

@@ -30,6 +30,9 @@ pub struct ChildSnapshot {
     pub last_failure: Option<String>,
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_failure_at: Option<OffsetDateTime>,
+    /// While restarting or escalated: when the child runs again.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub resumes_at: Option<OffsetDateTime>,
 }
 
 #[derive(Debug)]
@@ -40,6 +43,7 @@ struct State {
     recent: VecDeque<Instant>,
     last_failure: Option<String>,
     last_failure_at: Option<OffsetDateTime>,
+    resumes_at: Option<OffsetDateTime>,
 }
 
 /// One supervised child's policy and live state.
@@ -60,6 +64,7 @@ impl SupervisedChild {
             recent: VecDeque::new(),
             last_failure: None,
             last_failure_at: None,
+            resumes_at: None,
         };
         Arc::new(Self { name, policy, metrics, state: Mutex::new(state) })
     }
@@ -98,6 +103,10 @@ impl SupervisedChild {
                     ChildStatus::Escalated
                 }
             };
+            let delay = match decision {
+                RestartDecision::Backoff(d) | RestartDecision::Escalate(d) => d,
+            };
+            s.resumes_at = Some(OffsetDateTime::now_utc() + delay);
             decision
         };
         self.metrics.restarted(self.name);
@@ -117,7 +126,10 @@ impl SupervisedChild {
     }
 
     fn resumed(&self) {
-        self.lock().status = ChildStatus::Running;
+        let mut s = self.lock();
+        s.status = ChildStatus::Running;
+        s.resumes_at = None;
+        drop(s);
         tracing::info!(actor = self.name, "supervised actor running again");
     }
 
@@ -134,6 +146,7 @@ impl SupervisedChild {
             escalations: s.escalations,
             last_failure: s.last_failure.clone(),
             last_failure_at: s.last_failure_at,
+            resumes_at: s.resumes_at,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! `GET /api/orders` and `/api/stream` against a real service and NATS:
 //! the list filters by status, reason and customer, pages newest first
 //! with a cursor, counts failures by reason, refuses an over-wide window
-//! with 422 and needs the admin token; the stream caps its clients.
+//! with 422 and needs the admin token; the stream caps its clients; the
+//! dashboard is served with a CSP that allows no inline script.
 
 use serde_json::{Value, json};
 
@@ -135,4 +136,40 @@ async fn dashboard_streams_past_the_cap_answer_503_with_retry_after() {
         crate::helpers::WAIT,
     )
     .await;
+}
+
+#[actix_web::test]
+async fn the_dashboard_allows_no_inline_script_no_framing_and_no_sniffing() {
+    let nats = NatsServer::start().await;
+    let app = spawn_admin_app(&nats, |_| {}).await;
+    let page = app.get("/dashboard").await;
+    let header = |name: &str| page.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let csp = header("content-security-policy");
+    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    let script_src = csp.split(';').find(|d| d.trim().starts_with("script-src")).unwrap_or_default();
+    assert!(!script_src.contains("unsafe-inline"), "no inline script: {csp}");
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    let html = page.text().await.expect("page");
+    assert!(
+        !html.contains("<script>") && html.contains(r#"<script src="/dashboard/static/app.js""#),
+        "scripts are files"
+    );
+
+    let script = app.get("/dashboard/static/app.js").await;
+    assert_eq!(script.status().as_u16(), 200);
+    assert!(script.headers()["content-type"].to_str().is_ok_and(|t| t.starts_with("text/javascript")));
+    assert_eq!(script.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(app.get("/dashboard/static/secrets.js").await.status().as_u16(), 404);
+}
+
+#[actix_web::test]
+async fn the_overview_says_whether_admin_routes_rely_on_the_loopback_rule_alone() {
+    let nats = NatsServer::start().await;
+    let open = crate::helpers::spawn_app(&nats).await;
+    let body: Value = open.get("/api/overview").await.json().await.expect("overview");
+    assert_eq!(body["admin"]["token_set"], false, "{body}");
+    let guarded = spawn_admin_app(&nats, |_| {}).await;
+    let url = format!("{}/api/overview", guarded.address);
+    let body: Value = guarded.client.get(url).bearer_auth(TOKEN).send().await.expect("GET").json().await.expect("JSON");
+    assert_eq!(body["admin"]["token_set"], true, "{body}");
 }
