@@ -72,6 +72,10 @@ pub struct Settings {
     /// keep idle connections 90 s), so a client never sends on a
     /// connection the service is closing.
     pub http_keep_alive: Duration,
+    /// `INTAKE_TIMEOUT_MS`: the longest `POST /orders` waits for NATS to
+    /// store the order before answering 503 (a partitioned broker must not
+    /// hold clients for the request timeout).
+    pub intake_timeout: Duration,
     /// `HTTP_BODY_TIMEOUT_SECS`: a request body must arrive completely
     /// within this long of its first byte, else 408 and the connection closes.
     pub http_body_timeout: Duration,
@@ -158,6 +162,7 @@ impl Default for Settings {
             shutdown_timeout: Duration::from_secs(25),
             http_keep_alive: Duration::from_secs(120),
             http_body_timeout: Duration::from_secs(10),
+            intake_timeout: Duration::from_secs(2),
             order_retention: Some(DAY * 90),
             sample_inventory: Vec::new(),
             otel_endpoint: None,
@@ -227,6 +232,7 @@ impl Settings {
             shutdown_timeout: p.secs("SHUTDOWN_TIMEOUT_SECS", d.shutdown_timeout),
             http_keep_alive: p.secs("HTTP_KEEP_ALIVE_SECS", d.http_keep_alive),
             http_body_timeout: p.secs("HTTP_BODY_TIMEOUT_SECS", d.http_body_timeout),
+            intake_timeout: p.bounded_millis("INTAKE_TIMEOUT_MS", d.intake_timeout, 100, 60_000),
             order_retention: p.retention("ORDER_RETENTION_DAYS", d.order_retention),
             sample_inventory: p.inventory("SAMPLE_INVENTORY"),
             otel_endpoint: p.text("OTEL_EXPORTER_OTLP_ENDPOINT"),
@@ -293,6 +299,11 @@ impl Parser<'_> {
             return value;
         }
         self.fail(name, &value.to_string(), format!("must be between {min} and {max}"), default)
+    }
+
+    /// Milliseconds within `min..=max`.
+    fn bounded_millis(&mut self, name: &str, default: Duration, min: usize, max: usize) -> Duration {
+        Duration::from_millis(self.bounded(name, default.as_millis() as usize, min, max) as u64)
     }
 
     fn millis(&mut self, name: &str, default: Duration) -> Duration {

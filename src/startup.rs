@@ -89,7 +89,8 @@ impl Application {
         let (consumer, in_flight, arbiters) =
             start_consuming(&settings, &nats, &deps, &services.tree, dead_letters.clone(), pool.clone());
         spawn_samplers(tracker.clone(), metrics.clone(), settings.stuck_after, pool.clone());
-        let intake = IntakeActor::new(nats.clone(), publisher, metrics.clone()).start();
+        let intake =
+            IntakeActor::new(nats.clone(), publisher, metrics.clone()).with_timeout(settings.intake_timeout).start();
         let readiness = Arc::new(readiness(&nats, &services, consumer.clone()));
         let state = AppState {
             intake,

@@ -25,6 +25,12 @@ const EVENT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 const DEAD_LETTER_RETENTION: Duration = Duration::from_secs(crate::config::DEAD_LETTER_RETENTION_DAYS * 24 * 3600);
 const TOPOLOGY_CHECK: Duration = Duration::from_secs(5);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+/// The client pings the server after this much silence and declares the
+/// link dead after three unanswered intervals (async-nats allows two
+/// pending pings): a black-holed link is noticed in about 4.5 s, so
+/// `/ready` and intake turn to 503 instead of waiting on timeouts. With
+/// traffic flowing no ping is sent (any server message resets the timer).
+const PING_INTERVAL: Duration = Duration::from_millis(1500);
 
 /// Handles to everything the service uses in NATS. Cheap to clone (one
 /// `Arc`): the handles inside carry stream and consumer info.
@@ -218,6 +224,7 @@ fn connect_options(last_error: Arc<Mutex<Option<String>>>) -> ConnectOptions {
         .retry_on_initial_connect()
         .max_reconnects(None)
         .connection_timeout(Duration::from_secs(3))
+        .ping_interval(PING_INTERVAL)
         .request_timeout(Some(REQUEST_TIMEOUT))
         .reconnect_delay_callback(|attempts| {
             let millis = 100u64.saturating_mul(1 << attempts.min(6));

@@ -35,6 +35,7 @@ mod loadgen_smoke;
 mod nats_security;
 mod orders;
 mod outage;
+mod partition;
 mod payment;
 mod restart;
 mod retention;

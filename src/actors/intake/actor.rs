@@ -84,6 +84,9 @@ pub(super) struct IntakeDeps {
 #[derive(Debug)]
 pub struct IntakeActor {
     deps: IntakeDeps,
+    /// The longest an accept may take before the caller gets 503
+    /// (`INTAKE_TIMEOUT_MS`).
+    timeout: std::time::Duration,
     /// For operator queries (payment records, event metadata).
     pub(super) nats: Nats,
 }
@@ -92,7 +95,15 @@ impl IntakeActor {
     pub fn new(nats: Nats, publisher: Addr<JetStreamPublisher>, metrics: Arc<Metrics>) -> Self {
         let deps =
             IntakeDeps { orders: nats.orders.clone(), idempotency: nats.idempotency.clone(), publisher, metrics };
-        Self { deps, nats }
+        Self { deps, timeout: std::time::Duration::from_secs(2), nats }
+    }
+
+    /// Answers 503 when an accept takes longer than `timeout`: the order
+    /// may still be stored (as when a PubAck is lost), so clients retry
+    /// with their Idempotency-Key.
+    pub fn with_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeout = timeout;
+        self
     }
 }
 
@@ -126,6 +137,12 @@ impl Handler<PlaceOrder> for IntakeActor {
                     Ok(Placement { order_id, created: true })
                 }
             }
+        };
+        let timeout = self.timeout;
+        let place = async move {
+            tokio::time::timeout(timeout, place).await.unwrap_or_else(|_| {
+                Err(IntakeError::Unavailable(format!("NATS did not store the order within {timeout:?}")))
+            })
         };
         // A panic here answers 500 instead of closing the intake mailbox.
         let contained = AssertUnwindSafe(place.instrument(span)).catch_unwind().map(|result| {

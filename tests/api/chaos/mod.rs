@@ -20,7 +20,7 @@ mod nats_node;
 mod observe;
 mod process;
 mod provider;
-mod proxy;
+pub(crate) mod proxy;
 mod service;
 
 mod cluster;
