@@ -1,11 +1,13 @@
-//! `PUT /inventory/{sku}` and `GET /inventory/{sku}`.
+//! `PUT /inventory/{sku}` (admin: see `auth`) and `GET /inventory/{sku}`.
+//! A PUT sets `available` and, optionally, the SKU's list price
+//! `price_minor` (`null` removes it; absent keeps it).
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::{ApiError, AppState};
-use crate::actors::inventory::{GetStock, SetStock};
-use crate::domain::{SKU_RULE, StockRecord, is_valid_sku};
+use crate::actors::inventory::{GetStock, PriceChange, SetStock};
+use crate::domain::{SKU_RULE, StockRecord, is_valid_sku, limits};
 
 /// Upper bound on a SKU's stock (keeps sums far from overflow).
 const MAX_AVAILABLE: u64 = 1_000_000_000_000;
@@ -14,6 +16,14 @@ const MAX_AVAILABLE: u64 = 1_000_000_000_000;
 #[serde(deny_unknown_fields)]
 pub(super) struct SetStockBody {
     available: i64,
+    /// Absent: keep; `null`: remove; a number: set.
+    #[serde(default, deserialize_with = "present")]
+    price_minor: Option<Option<i64>>,
+}
+
+/// A field that is present (even as `null`) is `Some`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+    Option::<i64>::deserialize(d).map(Some)
 }
 
 #[derive(Serialize)]
@@ -21,6 +31,21 @@ struct StockView<'a> {
     sku: &'a str,
     available: u64,
     reserved: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    price_minor: Option<i64>,
+}
+
+fn price_change(price: Option<Option<i64>>) -> Result<PriceChange, ApiError> {
+    let max = limits::MAX_UNIT_PRICE_MINOR;
+    match price {
+        None => Ok(PriceChange::Keep),
+        Some(None) => Ok(PriceChange::Clear),
+        Some(Some(p)) if (0..=max).contains(&p) => Ok(PriceChange::Set(p)),
+        Some(Some(_)) => Err(ApiError::Invalid(
+            "invalid_stock",
+            format!("price_minor must be an integer between 0 and {max} (minor units) or null"),
+        )),
+    }
 }
 
 fn checked_sku(sku: &str) -> Result<&str, ApiError> {
@@ -31,7 +56,8 @@ fn checked_sku(sku: &str) -> Result<&str, ApiError> {
 }
 
 fn render(sku: &str, record: &StockRecord) -> HttpResponse {
-    HttpResponse::Ok().json(StockView { sku, available: record.available, reserved: record.reserved })
+    let (available, reserved, price_minor) = (record.available, record.reserved, record.price_minor);
+    HttpResponse::Ok().json(StockView { sku, available, reserved, price_minor })
 }
 
 /// Sets available stock; holds of in-flight orders are kept.
@@ -44,7 +70,8 @@ pub(super) async fn set(
     let available = u64::try_from(body.available).ok().filter(|n| *n <= MAX_AVAILABLE).ok_or_else(|| {
         ApiError::Invalid("invalid_stock", format!("available must be an integer between 0 and {MAX_AVAILABLE}"))
     })?;
-    let record = state.inventory.send(SetStock { sku: sku.to_string(), available }).await??;
+    let price = price_change(body.price_minor)?;
+    let record = state.inventory.send(SetStock { sku: sku.to_string(), available, price }).await??;
     Ok(render(sku, &record))
 }
 

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::{ApiError, AppState, MAX_BODY_BYTES};
 use crate::actors::intake::{GetOrder, PlaceOrder};
+use crate::actors::inventory::CheckPrices;
 use crate::domain::{NewOrder, Order, OrderId, OrderItem, Rule, ValidationError};
 use crate::telemetry::TraceContext;
 
@@ -50,6 +51,7 @@ pub(super) async fn place(
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req)?;
     let order = body.into_inner().validate().map_err(invalid_order)?;
+    check_prices(&state, &order.items).await?;
     let placement =
         state.intake.send(PlaceOrder { order, idempotency_key: key, trace: TraceContext::current() }).await??;
     let order_id = placement.order_id.to_string();
@@ -61,6 +63,22 @@ pub(super) async fn place(
     let current = state.intake.send(GetOrder { order_id: placement.order_id.clone() }).await?.ok().flatten();
     let status = current.as_ref().map_or("PENDING", |o| o.status.as_str());
     Ok(HttpResponse::Ok().insert_header((header::LOCATION, location)).json(Accepted { order_id: &order_id, status }))
+}
+
+/// 422 `price_mismatch` when an item's unit price differs from its SKU's
+/// list price (SKUs without one trust the client's price).
+async fn check_prices(state: &AppState, items: &[OrderItem]) -> Result<(), ApiError> {
+    let mismatch = state.inventory.send(CheckPrices { items: items.to_vec() }).await??;
+    match mismatch {
+        None => Ok(()),
+        Some(m) => Err(ApiError::Invalid(
+            "price_mismatch",
+            format!(
+                "items[{}].unit_price_minor: {} costs {} (minor units), not {}",
+                m.index, m.sku, m.list_price_minor, m.unit_price_minor
+            ),
+        )),
+    }
 }
 
 fn invalid_order(e: ValidationError) -> ApiError {

@@ -7,7 +7,7 @@
 use actix::{Actor, Addr};
 use futures::future::join_all;
 use order_service::actors::inventory::{
-    ConfirmStock, InventoryActor, InventoryError, Reservation, ReserveStock, SagaRun, SetStock,
+    ConfirmStock, InventoryActor, InventoryError, PriceChange, Reservation, ReserveStock, SagaRun, SetStock,
 };
 use order_service::actors::supervision::{RestartPolicy, SupervisedChild};
 use order_service::bridge::{JsonKv, Versioned};
@@ -34,7 +34,11 @@ async fn stocked(available: u64) -> Stock {
     let handles = order_service::bridge::connect(&test_settings(nats.url())).await.expect("connect to NATS");
     let child = SupervisedChild::new("inventory", RestartPolicy::default(), Arc::new(Metrics::new()));
     let inventory = InventoryActor::new(handles.inventory.clone(), child).start();
-    inventory.send(SetStock { sku: SKU.into(), available }).await.expect("mailbox").expect("stock set");
+    inventory
+        .send(SetStock { sku: SKU.into(), available, price: PriceChange::Keep })
+        .await
+        .expect("mailbox")
+        .expect("stock set");
     Stock { inventory, kv: handles.inventory.clone(), _nats: nats }
 }
 
@@ -85,7 +89,12 @@ async fn concurrent_reserves_on_one_sku_never_oversell_and_share_writes() {
 #[actix_web::test]
 async fn a_batch_where_one_order_is_short_fails_only_that_order() {
     let stock = stocked(5).await;
-    stock.inventory.send(SetStock { sku: "SKU-SIDE".into(), available: 10 }).await.expect("mailbox").expect("set");
+    stock
+        .inventory
+        .send(SetStock { sku: "SKU-SIDE".into(), available: 10, price: PriceChange::Keep })
+        .await
+        .expect("mailbox")
+        .expect("set");
 
     let all = vec![
         reserve(&order_id(1), &[(SKU, 3)], run(1, false)),

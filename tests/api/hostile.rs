@@ -207,3 +207,21 @@ async fn a_body_trickled_slower_than_the_body_timeout_gets_408_and_the_connectio
     assert!(text.starts_with("HTTP/1.1 408"), "{text}");
     assert!(text.contains("request_timeout"), "{text}");
 }
+
+#[actix_web::test]
+async fn a_sku_with_a_list_price_refuses_orders_at_another_price() {
+    let nats = NatsServer::start().await;
+    let app = spawn_app(&nats).await;
+    let put = app.admin(Method::PUT, "/inventory/SKU-P").json(&json!({"available": 5, "price_minor": 1999}));
+    let stock: Value = put.send().await.expect("PUT").json().await.expect("stock JSON");
+    assert_eq!(stock["price_minor"], 1999);
+    let free = app.post_order(&order_body("c-1", &[("SKU-P", 1, 0)], "tok_visa"), None).await;
+    assert_eq!(code_of(free).await, (422, "price_mismatch".into()), "a free order of a priced SKU");
+    assert_eq!(stream_message_count(&app.nats_url).await, 0, "nothing published");
+    let listed = app.post_order(&order_body("c-1", &[("SKU-P", 1, 1999)], "tok_visa"), None).await;
+    assert_eq!(listed.status().as_u16(), 202, "the list price is accepted");
+    let cleared = app.admin(Method::PUT, "/inventory/SKU-P").json(&json!({"available": 5, "price_minor": null}));
+    assert_eq!(cleared.send().await.expect("PUT").status().as_u16(), 200);
+    let trusted = app.post_order(&order_body("c-1", &[("SKU-P", 1, 0)], "tok_visa"), None).await;
+    assert_eq!(trusted.status().as_u16(), 202, "without a list price the client's price is trusted");
+}

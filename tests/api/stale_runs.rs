@@ -5,7 +5,7 @@
 
 use actix::{Actor, Addr};
 use order_service::actors::inventory::{
-    CommitStock, GetStock, InventoryActor, InventoryError, ReserveStock, SagaRun, SetStock,
+    CommitStock, GetStock, InventoryActor, InventoryError, PriceChange, ReserveStock, SagaRun, SetStock,
 };
 use order_service::actors::supervision::{RestartPolicy, SupervisedChild};
 use order_service::domain::OrderItem;
@@ -44,7 +44,11 @@ async fn stock(inventory: &Addr<InventoryActor>) -> (u64, u64) {
 async fn a_stale_run_cannot_reserve_again_after_a_newer_run_committed_the_order() {
     let nats = NatsServer::start().await;
     let inventory = inventory(&nats).await;
-    inventory.send(SetStock { sku: SKU.into(), available: 10 }).await.expect("mailbox").expect("stock set");
+    inventory
+        .send(SetStock { sku: SKU.into(), available: 10, price: PriceChange::Keep })
+        .await
+        .expect("mailbox")
+        .expect("stock set");
 
     // The newer run (order record revision 5, contested) reserves and sells.
     inventory.send(reserve(run(5, true))).await.expect("mailbox").expect("reserved");
@@ -68,7 +72,11 @@ async fn a_stale_run_cannot_reserve_again_after_a_newer_run_committed_the_order(
 async fn an_uncontested_replay_is_idempotent_and_leaves_no_fence() {
     let nats = NatsServer::start().await;
     let inventory = inventory(&nats).await;
-    inventory.send(SetStock { sku: SKU.into(), available: 10 }).await.expect("mailbox").expect("stock set");
+    inventory
+        .send(SetStock { sku: SKU.into(), available: 10, price: PriceChange::Keep })
+        .await
+        .expect("mailbox")
+        .expect("stock set");
 
     for _ in 0..2 {
         inventory.send(reserve(run(1, false))).await.expect("mailbox").expect("reserved");

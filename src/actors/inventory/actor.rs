@@ -11,6 +11,7 @@ use actix::{Actor, AsyncContext, Context, Handler, ResponseFuture, Supervised};
 use std::sync::Arc;
 
 use super::messages::*;
+use super::prices::{PriceBook, PriceMismatch};
 use super::store::StockStore;
 use crate::actors::supervision::{self, SupervisedChild};
 use crate::bridge::JsonKv;
@@ -21,12 +22,13 @@ use tracing::Instrument;
 #[derive(Debug)]
 pub struct InventoryActor {
     stock: StockStore,
+    prices: PriceBook,
     child: Arc<SupervisedChild>,
 }
 
 impl InventoryActor {
     pub fn new(stock: JsonKv<StockRecord>, child: Arc<SupervisedChild>) -> Self {
-        Self { stock: StockStore::new(stock), child }
+        Self { stock: StockStore::new(stock), prices: PriceBook::default(), child }
     }
 
     fn run<T: 'static>(
@@ -151,14 +153,20 @@ async fn settle(
     Ok(())
 }
 
-async fn set(stock: StockStore, msg: SetStock) -> Result<StockRecord, InventoryError> {
-    let available = msg.available;
+async fn set(stock: StockStore, prices: PriceBook, msg: SetStock) -> Result<StockRecord, InventoryError> {
+    let (available, price) = (msg.available, msg.price);
     let (_, record) = stock
         .modify(&msg.sku, move |r| {
             r.available = available;
+            match price {
+                PriceChange::Keep => {}
+                PriceChange::Set(price) => r.price_minor = Some(price),
+                PriceChange::Clear => r.price_minor = None,
+            }
             StockChange::Applied
         })
         .await?;
+    prices.remember(&msg.sku, record.price_minor);
     Ok(record)
 }
 
@@ -206,7 +214,16 @@ impl Handler<SetStock> for InventoryActor {
     type Result = ResponseFuture<Result<StockRecord, InventoryError>>;
 
     fn handle(&mut self, msg: SetStock, ctx: &mut Context<Self>) -> Self::Result {
-        self.run(ctx, set(self.stock.clone(), msg))
+        self.run(ctx, set(self.stock.clone(), self.prices.clone(), msg))
+    }
+}
+
+impl Handler<CheckPrices> for InventoryActor {
+    type Result = ResponseFuture<Result<Option<PriceMismatch>, InventoryError>>;
+
+    fn handle(&mut self, msg: CheckPrices, ctx: &mut Context<Self>) -> Self::Result {
+        let (stock, prices) = (self.stock.clone(), self.prices.clone());
+        self.run(ctx, async move { prices.check(&stock, &msg.items).await })
     }
 }
 

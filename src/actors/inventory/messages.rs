@@ -85,12 +85,29 @@ pub struct ConfirmStock {
     pub step: StockStep,
 }
 
-/// Set the available stock of a SKU (holds are kept).
+/// Set the available stock of a SKU (holds are kept), and its list price.
 #[derive(Debug, actix::Message)]
 #[rtype(result = "Result<StockRecord, InventoryError>")]
 pub struct SetStock {
     pub sku: String,
     pub available: u64,
+    pub price: PriceChange,
+}
+
+/// What a stock change does to the SKU's list price.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PriceChange {
+    Keep,
+    Set(i64),
+    /// No list price: any client price is accepted.
+    Clear,
+}
+
+/// Find the first item whose unit price differs from its SKU's list price.
+#[derive(Debug, actix::Message)]
+#[rtype(result = "Result<Option<super::PriceMismatch>, InventoryError>")]
+pub struct CheckPrices {
+    pub items: Vec<OrderItem>,
 }
 
 /// Read a SKU's stock; `None` if it was never stocked.

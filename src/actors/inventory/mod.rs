@@ -5,9 +5,12 @@
 mod actor;
 mod lane;
 mod messages;
+mod prices;
 mod store;
 
 pub use actor::InventoryActor;
 pub use messages::{
-    CommitStock, ConfirmStock, GetStock, InventoryError, ReleaseStock, Reservation, ReserveStock, SagaRun, SetStock,
+    CheckPrices, CommitStock, ConfirmStock, GetStock, InventoryError, PriceChange, ReleaseStock, Reservation,
+    ReserveStock, SagaRun, SetStock,
 };
+pub use prices::PriceMismatch;

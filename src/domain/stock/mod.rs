@@ -50,6 +50,10 @@ pub struct StockRecord {
     /// order id → newest run of a contested order that touched this SKU.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fences: BTreeMap<String, Fence>,
+    /// List price in minor units; when set, orders must carry it as their
+    /// unit price (checked at intake).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_minor: Option<i64>,
 }
 
 /// Which step of an order changed this record.
