@@ -23,6 +23,8 @@ NATS_PORT=4222
 NATS_MONITOR_PORT=8222
 DATA_DIR=$root/.data
 NATS_LOG=$DATA_DIR/nats.log
+# SIGTERM to SIGKILL: the service's stop is bounded by SHUTDOWN_TIMEOUT_SECS
+# (25 s default, flushes included); 30 = 25 + 5 s margin.
 STOP_TIMEOUT_SECS=30
 CARGO=${CARGO:-cargo}
 

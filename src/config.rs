@@ -35,6 +35,9 @@ pub struct Settings {
     pub nats_connect_timeout: Duration,
     /// `HTTP_ADDR`: where the HTTP API binds.
     pub http_addr: SocketAddr,
+    /// `HTTP_WORKERS`: actix-web worker threads; default the number of
+    /// cores the process may use.
+    pub http_workers: usize,
     /// `WORKER_POOL_SIZE`: worker actors in the pool.
     pub worker_pool_size: usize,
     /// `WORKER_THREADS`: arbiter threads for the pool; 0 (default) = the
@@ -65,7 +68,8 @@ pub struct Settings {
     pub admin_token: Option<Secret>,
     /// `NATS_REPLICAS`: replicas for the stream and buckets the service creates.
     pub nats_replicas: usize,
-    /// `SHUTDOWN_TIMEOUT_SECS`: graceful drain deadline.
+    /// `SHUTDOWN_TIMEOUT_SECS`: the whole shutdown budget from the signal
+    /// to exit, NATS and telemetry flushes included (see `shutdown`).
     pub shutdown_timeout: Duration,
     /// `HTTP_KEEP_ALIVE_SECS`: how long an idle client connection is kept
     /// open; longer than common clients' pool idle timeouts (hyper and Go
@@ -147,6 +151,7 @@ impl Default for Settings {
             nats_auth: NatsAuth::default(),
             nats_connect_timeout: Duration::from_secs(30),
             http_addr: SocketAddr::from(([0, 0, 0, 0], 8080)),
+            http_workers: std::thread::available_parallelism().map_or(1, usize::from),
             worker_pool_size: 10,
             worker_threads: 0,
             mailbox_capacity: 64,
@@ -217,6 +222,7 @@ impl Settings {
             nats_auth: p.nats_auth(),
             nats_connect_timeout: p.secs("NATS_CONNECT_TIMEOUT_SECS", d.nats_connect_timeout),
             http_addr: p.parse("HTTP_ADDR", d.http_addr),
+            http_workers: p.bounded("HTTP_WORKERS", d.http_workers, 1, 256),
             worker_pool_size: p.bounded("WORKER_POOL_SIZE", d.worker_pool_size, 1, 1024),
             worker_threads: p.bounded("WORKER_THREADS", d.worker_threads, 0, 64),
             mailbox_capacity: p.bounded("MAILBOX_CAPACITY", d.mailbox_capacity, 1, 1 << 20),
@@ -442,6 +448,16 @@ mod tests {
     fn zero_workers_is_rejected() {
         let err = Settings::from_map(&map(&[("WORKER_POOL_SIZE", "0")])).expect_err("zero workers");
         assert!(err.to_string().contains("WORKER_POOL_SIZE"));
+    }
+
+    #[test]
+    fn http_workers_default_to_the_cores_and_zero_is_rejected() {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        assert_eq!(Settings::from_map(&map(&[])).expect("defaults").http_workers, cores);
+        let s = Settings::from_map(&map(&[("HTTP_WORKERS", "3")])).expect("3 workers");
+        assert_eq!(s.http_workers, 3);
+        let err = Settings::from_map(&map(&[("HTTP_WORKERS", "0")])).expect_err("0 workers");
+        assert!(err.to_string().contains("HTTP_WORKERS"));
     }
 
     #[test]

@@ -13,7 +13,7 @@
 //! ```
 //! Module map: `domain` (pure rules), `contracts` (protobuf), `bridge`
 //! (everything NATS), `actors`, `http`, plus `allocator`, `config`,
-//! `telemetry`, `metrics`, `readiness` and `startup`. See README.md and actors.md.
+//! `telemetry`, `metrics`, `readiness`, `shutdown` and `startup`. See README.md and actors.md.
 
 pub mod actors;
 pub mod allocator;
@@ -25,5 +25,6 @@ pub mod http;
 pub mod metrics;
 pub mod ops;
 pub mod readiness;
+pub mod shutdown;
 pub mod startup;
 pub mod telemetry;

@@ -9,6 +9,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use order_service::startup::Application;
 use order_service::telemetry;
 
+/// Telemetry flush after a failed start-up (no shutdown budget applies).
+const STARTUP_FAILURE_FLUSH: std::time::Duration = std::time::Duration::from_secs(2);
+
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
     order_service::allocator::release_freed_memory_promptly();
@@ -25,12 +28,14 @@ async fn main() -> anyhow::Result<()> {
         Ok(app) => app,
         Err(e) => {
             tracing::error!(error = format!("{e:#}"), "start-up failed");
-            telemetry.shutdown().await;
+            telemetry.shutdown(STARTUP_FAILURE_FLUSH).await;
             return Err(e);
         }
     };
     tracing::info!(port = app.http_port(), "listening");
+    let budget = app.shutdown_budget();
     let result = app.run_until_stopped().await;
-    telemetry.shutdown().await;
+    // The last part of the shutdown budget (flushes included).
+    telemetry.shutdown(budget.remaining()).await;
     result
 }

@@ -1,10 +1,12 @@
 //! `Application`: builds the whole service (NATS, actors, HTTP) and runs it
 //! until a signal or [`ShutdownHandle::shutdown`].
 //!
-//! Shutdown order: not ready → stop pulling → stop HTTP (in-flight requests
-//! finish) → wait for in-flight sagas to settle (bounded by the shutdown
-//! timeout; unsettled ones are redelivered to another replica) → flush NATS
-//! → stop worker arbiters.
+//! Shutdown order, all inside one budget (`SHUTDOWN_TIMEOUT_SECS`, see
+//! `shutdown`): stopping (no new payment call) → not ready → stop pulling →
+//! stop HTTP (in-flight requests finish) → wait for in-flight sagas to
+//! settle until the drain deadline (unsettled ones are redelivered to
+//! another replica) → flush NATS until its deadline → stop worker arbiters;
+//! `main` then flushes telemetry with what is left.
 
 use actix::{Actor, Addr, Arbiter, Supervisor};
 use actix_web::dev::ServerHandle;
@@ -27,9 +29,8 @@ use crate::http::{self, AppState, OpsView};
 use crate::metrics::Metrics;
 use crate::ops::PoolStats;
 use crate::readiness::Readiness;
+use crate::shutdown::{ShutdownBudget, Stopping};
 
-/// How long shutdown waits for pending publishes to reach NATS.
-const FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
 /// The running service.
 pub struct Application {
     port: u16,
@@ -55,7 +56,8 @@ struct ShutdownParts {
     readiness: Arc<Readiness>,
     nats: Nats,
     in_flight: Box<dyn Fn() -> usize + Send + Sync>,
-    deadline: Duration,
+    budget: Arc<ShutdownBudget>,
+    stopping: Stopping,
     arbiters: std::sync::Mutex<Vec<Arbiter>>,
 }
 
@@ -73,7 +75,8 @@ impl Application {
         let nats = bridge::connect(&settings).await.context("NATS setup failed")?;
         seed_inventory(&nats, &settings.sample_inventory).await?;
         let metrics = Arc::new(Metrics::new());
-        let services = start_services(&settings, &nats, &metrics)?;
+        let stopping = Stopping::default();
+        let services = start_services(&settings, &nats, &metrics, &stopping)?;
         let tracker = Arc::new(OrderTracker::default());
         let publisher = JetStreamPublisher::new(nats.clone()).start();
         let deps = SagaDeps {
@@ -87,7 +90,7 @@ impl Application {
         let dead_letters = DeadLetterActor::new(nats.clone()).start();
         let pool = Arc::new(PoolStats::new(settings.worker_pool_size, settings.mailbox_capacity));
         let (consumer, in_flight, arbiters) =
-            start_consuming(&settings, &nats, &deps, &services.tree, dead_letters.clone(), pool.clone());
+            start_consuming(&settings, &nats, &deps, &services.tree, dead_letters.clone(), pool.clone(), &stopping);
         spawn_samplers(tracker.clone(), metrics.clone(), settings.stuck_after, pool.clone());
         let intake =
             IntakeActor::new(nats.clone(), publisher, metrics.clone()).with_timeout(settings.intake_timeout).start();
@@ -128,7 +131,8 @@ impl Application {
             readiness,
             nats,
             in_flight,
-            deadline: settings.shutdown_timeout,
+            budget: Arc::new(ShutdownBudget::new(settings.shutdown_timeout)),
+            stopping,
             arbiters: std::sync::Mutex::new(arbiters),
         };
         Ok(Self { port, server, handle: ShutdownHandle { inner: Arc::new(parts) } })
@@ -142,6 +146,12 @@ impl Application {
         self.handle.clone()
     }
 
+    /// The shutdown budget (started by the signal): `main` flushes
+    /// telemetry within what is left of it.
+    pub fn shutdown_budget(&self) -> Arc<ShutdownBudget> {
+        self.handle.inner.budget.clone()
+    }
+
     /// Serves until SIGINT/SIGTERM or [`ShutdownHandle::shutdown`].
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let mut server = self.server;
@@ -149,7 +159,9 @@ impl Application {
             // Stopped through a ShutdownHandle: its caller awaits the drain.
             result = &mut server => result,
             () = wait_for_signal() => {
-                tracing::info!("shutdown signal received; draining");
+                self.handle.inner.budget.start();
+                self.handle.inner.budget.arm_watchdog();
+                tracing::info!(budget = ?self.handle.inner.budget.remaining(), "shutdown signal received; draining");
                 // The Server future is actix-server's command loop: keep
                 // polling it while the drain awaits ServerHandle::stop.
                 let ((), result) = tokio::join!(self.handle.shutdown(), server);
@@ -191,9 +203,10 @@ fn http_server(
             .app_data(body_timeout.clone())
             .configure(http::configure)
     })
-    .workers(2)
+    .workers(settings.http_workers)
     .keep_alive(settings.http_keep_alive)
     .disable_signals()
+    // Bounded again by the drain deadline in `ShutdownHandle::shutdown`.
     .shutdown_timeout(settings.shutdown_timeout.as_secs())
     .listen(listener)?
     .run();
@@ -207,7 +220,12 @@ struct Services {
     tree: SupervisionTree,
 }
 
-fn start_services(settings: &Settings, nats: &Nats, metrics: &Arc<Metrics>) -> anyhow::Result<Services> {
+fn start_services(
+    settings: &Settings,
+    nats: &Nats,
+    metrics: &Arc<Metrics>,
+    stopping: &Stopping,
+) -> anyhow::Result<Services> {
     let capacity = settings.mailbox_capacity;
     let policy = RestartPolicy::default();
     let inv_child = SupervisedChild::new("inventory", policy, metrics.clone());
@@ -220,9 +238,10 @@ fn start_services(settings: &Settings, nats: &Nats, metrics: &Arc<Metrics>) -> a
     });
     let gateway = payment_gateway(settings)?;
     let (payments, timeout, pay_metrics) = (nats.payments.clone(), settings.payment_timeout, metrics.clone());
+    let stopping = stopping.clone();
     let payment = Supervisor::start(move |ctx: &mut actix::Context<PaymentActor>| {
         ctx.set_mailbox_capacity(capacity);
-        PaymentActor::new(gateway, payments, timeout, pay_child, pay_metrics)
+        PaymentActor::new(gateway, payments, timeout, pay_child, pay_metrics, stopping)
     });
     Ok(Services { inventory, payment, tree })
 }
@@ -238,12 +257,14 @@ fn start_consuming(
     tree: &SupervisionTree,
     dead_letters: Addr<DeadLetterActor>,
     stats: Arc<PoolStats>,
+    stopping: &Stopping,
 ) -> (Addr<JetStreamConsumer>, InFlight, Vec<Arbiter>) {
     let settle = SettleSettings {
         ack_wait: settings.ack_wait,
         max_deliver: settings.max_deliver,
         dead_letters,
         stats: stats.clone(),
+        stopping: stopping.clone(),
     };
     let worker_settings = WorkerSettings { mailbox: settings.mailbox_capacity, settle };
     let (workers, arbiters) = start_pool(deps, &worker_settings, settings.worker_pool_size, settings.worker_threads);
@@ -335,31 +356,42 @@ async fn wait_for_signal() {
 }
 
 impl ShutdownHandle {
-    /// Drains and stops the application (idempotent).
+    /// Drains and stops the application (idempotent), inside the shutdown
+    /// budget: draining until its deadline, then the NATS flush until its
+    /// own; what is left is `main`'s, for the telemetry flush.
     pub async fn shutdown(&self) {
         let parts = &self.inner;
-        let started = Instant::now();
+        let started = parts.budget.start();
+        parts.stopping.set();
         parts.readiness.start_draining();
         let _ = parts.consumer.send(StopPulling).await;
-        parts.server.stop(true).await;
-        while (parts.in_flight)() > 0 && started.elapsed() < parts.deadline {
+        let drain_deadline = parts.budget.drain_deadline();
+        let http_stopped = tokio::time::timeout_at(drain_deadline.into(), parts.server.stop(true)).await;
+        if http_stopped.is_err() {
+            tracing::warn!("HTTP requests still running at the drain deadline");
+        }
+        while (parts.in_flight)() > 0 && Instant::now() < drain_deadline {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         let left = (parts.in_flight)();
         if left > 0 {
-            tracing::warn!(left, "shutdown deadline reached; unsettled orders will be redelivered");
+            tracing::warn!(left, "drain deadline reached; unsettled orders will be redelivered");
         }
-        // Bounded: while NATS is unreachable a flush would wait for the
-        // reconnect forever; whatever was not acknowledged is redelivered.
-        match tokio::time::timeout(FLUSH_TIMEOUT, parts.nats.flush()).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "NATS flush at shutdown failed"),
-            Err(_) => tracing::warn!(timeout = ?FLUSH_TIMEOUT, "NATS flush at shutdown timed out (NATS unreachable?)"),
-        }
+        flush_nats(&parts.nats, ShutdownBudget::left_until(parts.budget.nats_flush_deadline())).await;
         let arbiters = std::mem::take(&mut *parts.arbiters.lock().unwrap_or_else(|p| p.into_inner()));
         for arbiter in arbiters {
             arbiter.stop();
         }
         tracing::info!(elapsed = ?started.elapsed(), "shutdown complete");
+    }
+}
+
+/// Bounded: while NATS is unreachable a flush would wait for the reconnect
+/// forever; whatever was not acknowledged is redelivered.
+async fn flush_nats(nats: &Nats, within: Duration) {
+    match tokio::time::timeout(within, nats.flush()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "NATS flush at shutdown failed"),
+        Err(_) => tracing::warn!(timeout = ?within, "NATS flush at shutdown timed out (NATS unreachable?)"),
     }
 }

@@ -12,7 +12,7 @@
 
 use actix::{Actor, Context, Handler, ResponseFuture};
 use async_nats::HeaderMap;
-use async_nats::jetstream::stream::Stream;
+use async_nats::jetstream::stream::{RawMessageErrorKind, Stream};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -20,7 +20,7 @@ use super::{BridgeError, Nats, headers, subjects};
 
 /// A message to dead-letter.
 #[derive(Debug, Clone, actix::Message)]
-#[rtype(result = "Result<u64, BridgeError>")]
+#[rtype(result = "Result<DeadLettered, BridgeError>")]
 pub struct DeadLetter {
     pub subject: String,
     /// The original payload and headers; `None`: read them back from the
@@ -29,6 +29,16 @@ pub struct DeadLetter {
     pub stream_sequence: u64,
     pub delivered: i64,
     pub reason: String,
+}
+
+/// Where a dead letter was stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeadLettered {
+    /// Its sequence in `DEAD_LETTERS`.
+    pub id: u64,
+    /// The same delivery was dead-lettered before (a retried dead-lettering
+    /// within the stream's duplicate window): nothing new was stored.
+    pub duplicate: bool,
 }
 
 /// A dead letter's copy of the original message.
@@ -122,7 +132,7 @@ async fn read_back(nats: &Nats, sequence: u64) -> Result<DeadLetterContent, Brid
     Ok(DeadLetterContent::copy(&message.payload, Some(&message.headers)))
 }
 
-async fn publish(nats: &Nats, letter: DeadLetter) -> Result<u64, BridgeError> {
+async fn publish(nats: &Nats, letter: DeadLetter) -> Result<DeadLettered, BridgeError> {
     let content = match letter.content {
         Some(content) => content,
         None => read_back(nats, letter.stream_sequence).await?,
@@ -147,7 +157,7 @@ async fn publish(nats: &Nats, letter: DeadLetter) -> Result<u64, BridgeError> {
         .map_err(unavailable)?
         .await
         .map_err(unavailable)?;
-    Ok(ack.sequence)
+    Ok(DeadLettered { id: ack.sequence, duplicate: ack.duplicate })
 }
 
 fn header(h: &HeaderMap, name: &str) -> Option<String> {
@@ -182,8 +192,10 @@ async fn list(nats: &Nats, limit: usize) -> Result<Vec<DeadLetterView>, BridgeEr
 
 async fn replay(nats: &Nats, id: u64) -> Result<Option<Replayed>, BridgeError> {
     let stream = dlq_stream(nats).await?;
-    let Ok(message) = stream.get_raw_message(id).await else {
-        return Ok(None);
+    let message = match stream.get_raw_message(id).await {
+        Ok(message) => message,
+        Err(e) if is_missing(&e.kind()) => return Ok(None),
+        Err(e) => return Err(unavailable(e)),
     };
     let order_id = header(&message.headers, headers::ORDER_ID);
     let mut h = HeaderMap::new();
@@ -209,16 +221,29 @@ async fn replay(nats: &Nats, id: u64) -> Result<Option<Replayed>, BridgeError> {
     Ok(Some(Replayed { id, subject: subjects::REPLAY.into(), sequence: ack.sequence }))
 }
 
+/// JetStream answered that it has no such message (404, also for an id it
+/// rejects as a request, like 0). Everything else, NATS unreachable, a
+/// timeout, JetStream itself unavailable (5xx), is an outage: 503, never a
+/// false "not found".
+fn is_missing(kind: &RawMessageErrorKind) -> bool {
+    match kind {
+        RawMessageErrorKind::NoMessageFound => true,
+        RawMessageErrorKind::JetStream(e) => e.code() < 500,
+        _ => false,
+    }
+}
+
 impl Handler<DeadLetter> for DeadLetterActor {
-    type Result = ResponseFuture<Result<u64, BridgeError>>;
+    type Result = ResponseFuture<Result<DeadLettered, BridgeError>>;
 
     fn handle(&mut self, msg: DeadLetter, _ctx: &mut Context<Self>) -> Self::Result {
         let nats = self.nats.clone();
         Box::pin(async move {
             let (subject, seq, reason) = (msg.subject.clone(), msg.stream_sequence, msg.reason.clone());
-            let id = publish(&nats, msg).await?;
-            tracing::error!(subject, seq, reason, dead_letter_id = id, "message dead-lettered");
-            Ok(id)
+            let stored = publish(&nats, msg).await?;
+            let (dead_letter_id, duplicate) = (stored.id, stored.duplicate);
+            tracing::error!(subject, seq, reason, dead_letter_id, duplicate, "message dead-lettered");
+            Ok(stored)
         })
     }
 }

@@ -97,8 +97,9 @@ fn build_provider(endpoint: &str, service_name: &str) -> Result<SdkTracerProvide
 impl Telemetry {
     /// Flushes and stops the exporter on a separate thread, so a slow or
     /// unreachable collector cannot block the actix thread that drives the
-    /// gRPC channel.
-    pub async fn shutdown(self) {
+    /// gRPC channel; stops waiting after `within` (what is left of the
+    /// shutdown budget).
+    pub async fn shutdown(self, within: std::time::Duration) {
         let Some(provider) = self.provider else {
             return;
         };
@@ -107,7 +108,7 @@ impl Telemetry {
             let result = provider.shutdown();
             let _ = tx.send(result);
         });
-        match tokio::time::timeout(std::time::Duration::from_secs(5), rx).await {
+        match tokio::time::timeout(within, rx).await {
             Ok(Ok(Ok(()))) => {}
             Ok(Ok(Err(e))) => tracing::warn!(error = %e, "telemetry shutdown failed"),
             _ => tracing::warn!("telemetry shutdown timed out"),

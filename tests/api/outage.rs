@@ -1,4 +1,5 @@
-//! NATS outage: orders are refused with 503 + Retry-After, readiness drops,
+//! NATS outage: orders (and dead-letter replays) are refused with 503 +
+//! Retry-After, readiness drops,
 //! liveness stays up, and nothing half-accepted appears after recovery.
 
 use serde_json::Value;
@@ -60,4 +61,33 @@ async fn order_refused_during_outage_can_be_retried_with_its_key_after_recovery(
     let order = app.wait_terminal(&order_id).await;
     assert_eq!(order["status"], "COMPLETED", "{order}");
     assert_eq!(created_order_ids(&app.nats_url).await, [order_id]);
+}
+
+#[actix_web::test]
+async fn dead_letter_replay_during_an_outage_answers_503_with_retry_after_not_404() {
+    let mut nats = NatsServer::start().await;
+    let app = spawn_app(&nats).await;
+    let replay = || app.client.post(format!("{}/dlq/1/replay", app.address)).header("content-type", "application/json");
+    assert_eq!(replay().send().await.expect("replay").status().as_u16(), 404, "no dead letter 1 yet");
+
+    nats.stop();
+    eventually(|| async { (app.get("/ready").await.status().as_u16() == 503).then_some(()) }, WAIT).await;
+    let response = replay().send().await.expect("replay during the outage");
+
+    assert_eq!(response.status().as_u16(), 503);
+    let retry_after = response.headers().get("Retry-After").and_then(|v| v.to_str().ok());
+    assert!(retry_after.and_then(|v| v.trim().parse::<u64>().ok()).is_some_and(|s| s > 0), "{retry_after:?}");
+    assert_error_shape(&response.json().await.expect("503 JSON"));
+}
+
+#[actix_web::test]
+async fn dead_letter_replay_of_an_id_jetstream_rejects_is_404_not_an_outage() {
+    let nats = NatsServer::start().await;
+    let app = spawn_app(&nats).await;
+    let replay = app.client.post(format!("{}/dlq/0/replay", app.address)).header("content-type", "application/json");
+
+    let response = replay.send().await.expect("replay of id 0");
+
+    assert_eq!(response.status().as_u16(), 404);
+    assert_error_shape(&response.json().await.expect("404 JSON"));
 }

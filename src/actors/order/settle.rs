@@ -1,7 +1,9 @@
 //! Settling the JetStream delivery that started an order's saga run:
 //!
 //! - the saga reached a terminal status → ack;
-//! - failure → nak with a delay growing with the delivery count (1 s … 60 s);
+//! - failure → nak with a delay growing with the delivery count (1 s … 60 s),
+//!   or [`SHUTDOWN_NAK_DELAY`] once the instance is stopping, so another
+//!   replica takes the order over soon;
 //!   on the last allowed delivery (`MAX_DELIVER`), or at once for a
 //!   permanent error (retrying cannot help) → dead-lettered instead, so the
 //!   order is visible to operators and can be replayed;
@@ -28,6 +30,7 @@ use crate::bridge::{BridgeError, DeadLetter, DeadLetterActor, HeldDelivery};
 use crate::domain::{OrderId, OrderStatus};
 use crate::metrics::Metrics;
 use crate::ops::PoolStats;
+use crate::shutdown::{SHUTDOWN_NAK_DELAY, Stopping};
 use crate::telemetry::TraceContext;
 
 const MAX_NAK_DELAY: Duration = Duration::from_secs(60);
@@ -39,6 +42,8 @@ pub struct SettleSettings {
     pub max_deliver: i64,
     pub dead_letters: Addr<DeadLetterActor>,
     pub stats: Arc<PoolStats>,
+    /// Set at shutdown: failed runs are nak'd with a short delay.
+    pub stopping: Stopping,
 }
 
 /// Acks, naks or dead-letters `delivery` after a saga run ended with `result`.
@@ -72,7 +77,10 @@ pub(super) async fn after_run(
         let letter = delivery.dead_letter(reason);
         return Box::pin(dead_letter(&deps.metrics, settings, letter, delivery)).await;
     }
-    let delay = retry_delay(delivery.delivered());
+    let delay = match settings.stopping.is_set() {
+        true => SHUTDOWN_NAK_DELAY,
+        false => retry_delay(delivery.delivered()),
+    };
     tracing::warn!(%order_id, %error, ?delay, delivered = delivery.delivered(), "saga paused; will retry");
     log_settle(delivery.nak(delay).await, order_id);
 }
@@ -105,15 +113,21 @@ async fn release_holds(deps: &SagaDeps, order_id: &OrderId) -> Result<(), SagaEr
 }
 
 /// Records `letter` (made from `delivery`) in the dead-letter stream, then
-/// terminates `delivery`.
+/// terminates `delivery`. Counted once per message: only when the stream
+/// stored it anew (not when publishing failed and will be retried, nor for
+/// a repeat the stream deduplicated).
 pub(crate) async fn dead_letter(
     metrics: &Metrics,
     settings: &SettleSettings,
     letter: DeadLetter,
     delivery: &HeldDelivery,
 ) {
-    metrics.poison_messages.inc();
     let sent = settings.dead_letters.send(letter).await;
+    if let Ok(Ok(stored)) = &sent
+        && !stored.duplicate
+    {
+        metrics.poison_messages.inc();
+    }
     let settled = match sent {
         Ok(Ok(_)) => delivery.terminate().await,
         Ok(Err(e)) => Err(e),

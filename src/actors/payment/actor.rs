@@ -10,8 +10,11 @@
 //! Transient errors are retried here with exponential backoff and jitter,
 //! always with the same idempotency key (the order id); if they persist the
 //! caller gets a transient error and the saga message is redelivered later —
-//! an unknown outcome never becomes a decline. Supervised: a panic is
-//! contained, counted and the actor restarts with the same `Addr`.
+//! an unknown outcome never becomes a decline. Once the instance is
+//! stopping, no provider call starts (neither a first call nor a retry, and
+//! a backoff wait ends early): the call in flight finishes or times out,
+//! and the caller gets a transient error. Supervised: a panic is contained,
+//! counted and the actor restarts with the same `Addr`.
 
 use actix::{Actor, AsyncContext, Context, Handler, ResponseFuture, Supervised};
 use backon::{ExponentialBuilder, Retryable};
@@ -27,6 +30,7 @@ use crate::actors::supervision::{self, SupervisedChild};
 use crate::bridge::JsonKv;
 use crate::domain::PaymentRecord;
 use crate::metrics::Metrics;
+use crate::shutdown::Stopping;
 use crate::telemetry::TraceContext;
 use tracing::Instrument;
 
@@ -64,6 +68,8 @@ struct Calls {
     /// How long a claim protects an in-progress call.
     lease: Duration,
     metrics: Arc<Metrics>,
+    /// Set at shutdown: no provider call starts after it.
+    stopping: Stopping,
 }
 
 impl PaymentActor {
@@ -77,9 +83,10 @@ impl PaymentActor {
         call_timeout: Duration,
         child: Arc<SupervisedChild>,
         metrics: Arc<Metrics>,
+        stopping: Stopping,
     ) -> Self {
         let lease = call_timeout * 2 + Duration::from_secs(5);
-        Self { calls: Arc::new(Calls { gateway, payments, lease, metrics }), child }
+        Self { calls: Arc::new(Calls { gateway, payments, lease, metrics, stopping }), child }
     }
 }
 
@@ -121,7 +128,7 @@ fn capture(calls: Arc<Calls>, request: ChargeRequest) -> impl Future<Output = Re
             Claim::Done(outcome) => return Ok(outcome),
             Claim::Held(held) => held,
         };
-        let result = call_with_retries(&*calls.gateway, &calls.metrics, &request).await;
+        let result = call_with_retries(&calls, &request).await;
         Box::pin(claim::record(&calls.payments, key, held, &result)).await;
         result
     }
@@ -132,43 +139,48 @@ fn capture(calls: Arc<Calls>, request: ChargeRequest) -> impl Future<Output = Re
 /// state stays small; only after a transient failure are the retries,
 /// with their backoff state, built (boxed). `request` by reference: no
 /// call copies it.
-async fn call_with_retries(
-    gateway: &dyn PaymentGateway,
-    metrics: &Metrics,
-    request: &ChargeRequest,
-) -> Result<PaymentOutcome, PaymentError> {
-    match call(gateway, metrics, request).await {
-        Err(e) if e.is_transient() => {
+async fn call_with_retries(calls: &Calls, request: &ChargeRequest) -> Result<PaymentOutcome, PaymentError> {
+    match call(calls, request).await {
+        Err(e) if e.is_transient() && !calls.stopping.is_set() => {
             log_retry(&e, MIN_RETRY_DELAY);
-            Box::pin(retry(gateway, metrics, request)).await
+            Box::pin(retry(calls, request)).await
         }
         decided => decided,
     }
 }
 
 /// Up to `MAX_RETRIES` more calls with backoff and jitter, first after the
-/// minimum delay.
-async fn retry(
-    gateway: &dyn PaymentGateway,
-    metrics: &Metrics,
-    request: &ChargeRequest,
-) -> Result<PaymentOutcome, PaymentError> {
-    tokio::time::sleep(MIN_RETRY_DELAY).await;
-    (|| call(gateway, metrics, request)).retry(backoff()).when(PaymentError::is_transient).notify(log_retry).await
+/// minimum delay; none once stopping (its waits end early).
+async fn retry(calls: &Calls, request: &ChargeRequest) -> Result<PaymentOutcome, PaymentError> {
+    pause(calls.stopping.clone(), MIN_RETRY_DELAY).await;
+    let stopping = calls.stopping.clone();
+    (|| call(calls, request))
+        .retry(backoff())
+        .sleep(move |delay| pause(stopping.clone(), delay))
+        .when(|e| e.is_transient() && !calls.stopping.is_set())
+        .notify(log_retry)
+        .await
+}
+
+/// Waits `delay`, or until the instance is stopping if that comes first.
+async fn pause(stopping: Stopping, delay: Duration) {
+    tokio::select! {
+        () = tokio::time::sleep(delay) => {},
+        () = stopping.wait() => {},
+    }
 }
 
 fn log_retry(error: &PaymentError, after: Duration) {
     tracing::warn!(%error, ?after, "payment call failed; retrying with the same idempotency key");
 }
 
-/// One provider call, counted by outcome.
-async fn call(
-    gateway: &dyn PaymentGateway,
-    metrics: &Metrics,
-    request: &ChargeRequest,
-) -> Result<PaymentOutcome, PaymentError> {
-    let result = gateway.charge(request).await;
-    metrics.payment_call(match &result {
+/// One provider call, counted by outcome; none once stopping.
+async fn call(calls: &Calls, request: &ChargeRequest) -> Result<PaymentOutcome, PaymentError> {
+    if calls.stopping.is_set() {
+        return Err(PaymentError::Transient("not called: the instance is stopping".into()));
+    }
+    let result = calls.gateway.charge(request).await;
+    calls.metrics.payment_call(match &result {
         Ok(PaymentOutcome::Captured { .. }) => "captured",
         Ok(PaymentOutcome::Declined { .. }) => "declined",
         Err(_) => "transient_error",

@@ -1,0 +1,57 @@
+//! The shutdown budget with a hung payment provider: SIGTERM while the
+//! provider holds its answer. The real binary starts no new payment call
+//! after the signal, lets the call in flight time out, naks the delivery
+//! with a short delay and exits 0 within one payment timeout plus the
+//! flushes — far inside `SHUTDOWN_TIMEOUT_SECS`. The next instance then
+//! completes the order with exactly one charge.
+
+use std::time::{Duration, Instant};
+
+use crate::helpers::{ApiClient, WAIT, eventually, order_body};
+use crate::nats::NatsServer;
+use crate::payment_fake::FakePaymentProvider;
+use crate::service_process::ServiceProcess;
+
+const PAYMENT_TIMEOUT: Duration = Duration::from_secs(2);
+/// What the NATS and telemetry flushes may take together (`shutdown`).
+const FLUSHES: Duration = Duration::from_secs(3);
+/// Much longer than the expected stop, so only the hung call bounds it.
+const SHUTDOWN_BUDGET_SECS: &str = "20";
+
+#[actix_web::test]
+async fn sigterm_while_the_provider_hangs_exits_within_one_payment_timeout_and_the_next_instance_charges_once() {
+    let nats = NatsServer::start().await;
+    let provider = FakePaymentProvider::start();
+    provider.hold();
+    let timeout_ms = PAYMENT_TIMEOUT.as_millis().to_string();
+    let env = [
+        ("NATS_URL", nats.url()),
+        ("PAYMENT_GATEWAY_URL", provider.url.as_str()),
+        ("PAYMENT_TIMEOUT_MS", timeout_ms.as_str()),
+        ("SHUTDOWN_TIMEOUT_SECS", SHUTDOWN_BUDGET_SECS),
+        ("ACK_WAIT_SECS", "30"),
+    ];
+    let mut first = ServiceProcess::start(&env).await;
+    let api = ApiClient::new(first.address.clone(), nats.url());
+    api.stock("SKU-H", 3).await;
+    let order_id = api.place_order(&order_body("cust-hang", &[("SKU-H", 1, 700)], "tok_visa")).await;
+    eventually(|| async { (!provider.requests().is_empty()).then_some(()) }, WAIT).await;
+
+    let signalled = Instant::now();
+    let exit = first.terminate(Duration::from_secs(30)).await;
+    let stopped_in = signalled.elapsed();
+
+    let exit = exit.unwrap_or_else(|| panic!("still running {stopped_in:?} after SIGTERM"));
+    assert!(exit.success(), "exit after SIGTERM: {exit}");
+    assert!(stopped_in < PAYMENT_TIMEOUT + FLUSHES, "stopped in {stopped_in:?}");
+    assert_eq!(provider.requests().len(), 1, "a payment call started after SIGTERM");
+
+    provider.release();
+    let second = ServiceProcess::start(&env).await;
+    let api = ApiClient::new(second.address.clone(), nats.url());
+    let order = api.wait_terminal(&order_id).await;
+    assert_eq!(order["status"], "COMPLETED", "{order}");
+    assert_eq!(provider.charges(), 1, "charges made for the order");
+    let keys: Vec<_> = provider.requests().into_iter().map(|r| r.idempotency_key).collect();
+    assert!(keys.iter().all(|k| k.as_deref() == Some(order_id.as_str())), "one idempotency key: {keys:?}");
+}
