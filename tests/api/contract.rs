@@ -2,8 +2,9 @@
 //! and of a declined order decodes with the `order-events` crate and carries
 //! the order, the customer, the total and when its step happened, with the
 //! stream headers; failure reasons are enums with the provider's text apart;
-//! the payment token is never on the bus; a replay keeps the trace context;
-//! an `ORDER.created` without its order record fails unpaid.
+//! the payment token is never on the bus, so the order record that holds it
+//! is required for a 202; a replay keeps the trace context; an
+//! `ORDER.created` without its order record fails unpaid.
 
 use async_nats::HeaderMap;
 use async_nats::jetstream;
@@ -165,6 +166,25 @@ async fn an_order_event_without_its_order_record_fails_unpaid_with_payment_token
     assert!(matches!(failed, Event::Failed(f) if f.reason() == FailureReason::PaymentTokenMissing));
     assert!(provider.requests().is_empty(), "the provider was called for an order without a token");
     app.assert_stock_eventually("SKU-C", (10, 0)).await;
+}
+
+#[actix_web::test]
+async fn an_order_whose_record_cannot_be_written_is_refused_with_503() {
+    let nats = NatsServer::start().await;
+    let app = spawn_app(&nats).await;
+    app.stock("SKU-C", 10).await;
+    let js = jetstream::new(async_nats::connect(nats.url()).await.expect("connect to NATS"));
+    let mut records = js.get_stream("KV_orders").await.expect("orders bucket stream");
+    let mut sealed = records.info().await.expect("bucket info").config.clone();
+    sealed.sealed = true;
+    js.update_stream(sealed).await.expect("seal the orders bucket");
+
+    let response = app.post_order(&order_body("cust-sealed", &[("SKU-C", 1, 1250)], TOKEN), None).await;
+
+    assert_eq!(response.status().as_u16(), 503);
+    assert!(response.headers().contains_key("retry-after"), "503 without Retry-After");
+    let body: Value = response.json().await.expect("error JSON");
+    assert_eq!(body["error"]["code"], "unavailable", "{body}");
 }
 
 /// A valid `OrderCreated` for one SKU-C at 1250 for `order_id`.
