@@ -91,6 +91,22 @@ mod tests {
     }
 
     #[test]
+    fn without_an_exporter_spans_still_carry_a_trace_id_to_their_children() {
+        use tracing_subscriber::layer::SubscriberExt;
+        opentelemetry::global::set_text_map_propagator(opentelemetry_sdk::propagation::TraceContextPropagator::new());
+        let provider = crate::telemetry::ids_only_provider();
+        let subscriber = tracing_subscriber::registry().with(crate::telemetry::trace_layer(&provider));
+        tracing::subscriber::with_default(subscriber, || {
+            let request = tracing::info_span!("request");
+            let sent = TraceContext::of(&request);
+            let trace_id = sent.trace_id().expect("a trace id without any exporter").to_string();
+            let receiver = tracing::info_span!("receiver");
+            sent.parent(&receiver);
+            assert_eq!(TraceContext::of(&receiver).trace_id(), Some(trace_id.as_str()), "propagated");
+        });
+    }
+
+    #[test]
     fn without_a_subscriber_the_context_is_empty() {
         assert_eq!(TraceContext::current(), TraceContext::default());
     }

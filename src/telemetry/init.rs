@@ -1,14 +1,18 @@
 //! Subscriber set-up: a `tracing` subscriber (text or JSON lines, filtered
-//! by `RUST_LOG`) and, when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, an
-//! OpenTelemetry layer exporting spans over OTLP (gRPC by default,
-//! `OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf` for HTTP) — Jaeger ingests
-//! OTLP natively. Exporter failures are logged, never fatal after start-up.
+//! by `RUST_LOG`) and an OpenTelemetry layer, always: spans get trace and
+//! span ids and the W3C context is propagated (log lines, order records
+//! and the dashboard carry a trace id) whether or not anything is
+//! exported. When `OTEL_EXPORTER_OTLP_ENDPOINT` is set, spans are exported
+//! over OTLP (gRPC by default, `OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf`
+//! for HTTP) — Jaeger ingests OTLP natively; without it, spans are sampled
+//! out (ids only, nothing recorded). Exporter failures are logged, never
+//! fatal after start-up.
 
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::{Protocol, SpanExporter, WithExportConfig};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
-use opentelemetry_sdk::trace::SdkTracerProvider;
+use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer, Registry};
@@ -41,23 +45,35 @@ pub fn init(settings: &Settings) -> Result<Telemetry, TelemetryError> {
         LogFormat::Json => tracing_subscriber::fmt::layer().json().with_current_span(true).with_span_list(true).boxed(),
         LogFormat::Text => tracing_subscriber::fmt::layer().boxed(),
     };
-    let provider =
-        settings.otel_endpoint.as_ref().map(|e| build_provider(e, &settings.otel_service_name)).transpose()?;
-    let otel: Option<BoxedLayer> = provider.as_ref().map(|p| {
-        let tracer = p.tracer("order-service");
-        tracing_opentelemetry::layer().with_tracer(tracer).boxed()
-    });
-    if let Some(p) = &provider {
-        opentelemetry::global::set_tracer_provider(p.clone());
-    }
+    let provider = match &settings.otel_endpoint {
+        Some(endpoint) => build_provider(endpoint, &settings.otel_service_name)?,
+        None => ids_only_provider(),
+    };
+    let otel = trace_layer(&provider);
+    opentelemetry::global::set_tracer_provider(provider.clone());
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
-    let layers: Vec<BoxedLayer> = [Some(fmt), otel].into_iter().flatten().collect();
+    let layers: Vec<BoxedLayer> = vec![fmt, otel];
     tracing_subscriber::registry()
         .with(layers)
         .with(filter)
         .try_init()
         .map_err(|e| TelemetryError::Subscriber(e.to_string()))?;
-    Ok(Telemetry { provider })
+    Ok(Telemetry { provider: Some(provider) })
+}
+
+/// A provider that exports nothing: spans still get ids and a context to
+/// propagate, but every new trace is sampled out, so none is recorded
+/// (a sampled parent from a caller is still honoured).
+pub fn ids_only_provider() -> SdkTracerProvider {
+    SdkTracerProvider::builder().with_sampler(Sampler::ParentBased(Box::new(Sampler::AlwaysOff))).build()
+}
+
+/// The `tracing` layer that gives spans OpenTelemetry contexts from `provider`.
+pub fn trace_layer<S>(provider: &SdkTracerProvider) -> Box<dyn Layer<S> + Send + Sync>
+where
+    S: tracing::Subscriber + for<'span> tracing_subscriber::registry::LookupSpan<'span> + Send + Sync,
+{
+    tracing_opentelemetry::layer().with_tracer(provider.tracer("order-service")).boxed()
 }
 
 /// `endpoint` is the configured base URL. When it came from the environment

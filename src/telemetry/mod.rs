@@ -6,4 +6,4 @@ mod context;
 mod init;
 
 pub use context::TraceContext;
-pub use init::{Telemetry, TelemetryError, init};
+pub use init::{Telemetry, TelemetryError, ids_only_provider, init, trace_layer};

@@ -225,3 +225,33 @@ async fn the_order_page_shows_step_durations_relative_times_and_payment_attempts
     assert_eq!(attempts, json!(["captured"]), "one attempt, captured");
     screenshot("order-page.png", &browser.screenshot().await);
 }
+
+#[actix_web::test]
+async fn with_no_exporter_the_order_page_links_its_trace_and_the_logs_carry_the_same_trace_id() {
+    let nats = NatsServer::start().await;
+    let env = [("NATS_URL", nats.url()), ("JAEGER_UI_URL", "http://jaeger.test:16686"), ("LOG_FORMAT", "json")];
+    let service = crate::service_process::ServiceProcess::start(&env).await;
+    let api = crate::helpers::ApiClient::new(service.address.clone(), nats.url());
+    api.stock("SKU-A", 5).await;
+    let id = api.place_order(&order_body("cust-9", &[("SKU-A", 1, 700)], "tok_visa")).await;
+    api.wait_terminal(&id).await;
+    let timeline: Value = api
+        .admin(reqwest::Method::GET, &format!("/api/orders/{id}/timeline"))
+        .send()
+        .await
+        .expect("timeline")
+        .json()
+        .await
+        .expect("timeline JSON");
+    let trace_id = timeline["order"]["trace_id"].as_str().expect("a trace id without any exporter").to_string();
+    assert!(trace_id.len() == 32 && trace_id.bytes().all(|b| b.is_ascii_hexdigit()), "{trace_id}");
+    let logs = service.logs();
+    let finished = logs.lines().find(|l| l.contains("order finished")).expect("an 'order finished' log line");
+    assert!(finished.contains(&format!(r#""trace_id":"{trace_id}""#)), "the log line carries the trace id: {finished}");
+    assert!(!logs.contains(r#""trace_id":"""#), "no empty trace id in the logs:\n{logs}");
+
+    let mut browser = Browser::launch(1280, 900).await;
+    browser.goto(&format!("{}/dashboard/orders/{id}", service.address)).await;
+    let href = browser.wait_for("document.getElementById('o-trace')?.href", WAIT).await;
+    assert_eq!(href, json!(format!("http://jaeger.test:16686/trace/{trace_id}")));
+}
