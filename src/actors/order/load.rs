@@ -1,4 +1,5 @@
-//! Loading an order's record for a saga run. Intake writes the record
+//! Loading an order's record for a saga run, and marking it contested when
+//! an older run may be alive. Intake writes the record
 //! together with `ORDER.created`, so a missing record is waited for (a
 //! transient error: the delivery is retried) before the event alone is
 //! trusted. The event carries no payment token, so an order whose record
@@ -7,6 +8,7 @@
 
 use std::time::Duration;
 
+use super::saga::save;
 use super::{SagaDeps, SagaError};
 use crate::bridge::{BridgeError, Versioned};
 use crate::domain::Order;
@@ -68,4 +70,19 @@ async fn read_record(deps: &SagaDeps, key: &str) -> Result<Option<Versioned<Orde
 
 pub(super) async fn reload(deps: &SagaDeps, key: &str) -> Result<Versioned<Order>, SagaError> {
     deps.orders.get(key).await?.ok_or_else(|| SagaError::Transient(format!("order {key} vanished")))
+}
+
+/// Marks the order contested with a write of its own, so this run's token
+/// (the new revision) is newer than any older run's: stock changes of the
+/// older run are refused from then on (see `domain::stock`).
+pub(super) async fn contest(deps: &SagaDeps, mut current: Versioned<Order>) -> Result<Versioned<Order>, SagaError> {
+    while !current.value.status.is_terminal() {
+        current.value.contested = true;
+        let (saved, ours) = save(deps, current.value, current.revision).await?;
+        if ours {
+            return Ok(saved);
+        }
+        current = saved;
+    }
+    Ok(current)
 }

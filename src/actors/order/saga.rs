@@ -116,7 +116,7 @@ pub(super) async fn run(
     // Saved with the next write (operators see how often the saga re-ran).
     current.value.deliveries = current.value.deliveries.max(delivered);
     if rerun || duplicate {
-        current = Box::pin(contest(deps, current)).await?;
+        current = Box::pin(load::contest(deps, current)).await?;
         // An earlier run may have died before confirming its last step.
         steps::confirm_stock(deps, &current.value);
     }
@@ -191,21 +191,6 @@ fn request_payment(deps: &SagaDeps, current: Versioned<Order>) -> Progress {
     Progress::AwaitingPayment { paused, answer }
 }
 
-/// Marks the order contested with a write of its own, so this run's token
-/// (the new revision) is newer than any older run's: stock changes of the
-/// older run are refused from then on (see `domain::stock`).
-async fn contest(deps: &SagaDeps, mut current: Versioned<Order>) -> Result<Versioned<Order>, SagaError> {
-    while !current.value.status.is_terminal() {
-        current.value.contested = true;
-        let (saved, ours) = save(deps, current.value, current.revision).await?;
-        if ours {
-            return Ok(saved);
-        }
-        current = saved;
-    }
-    Ok(current)
-}
-
 /// Before giving up on this run, records the sequences of events already
 /// published for the current status, so the redelivered run does not
 /// publish them again even after the stream's duplicate window (best effort:
@@ -260,7 +245,7 @@ async fn record(
 /// Records `next` if the record is still at `revision`; on conflict,
 /// continues from whatever the other writer recorded.
 /// The flag says whether our write won.
-async fn save(deps: &SagaDeps, next: Order, revision: u64) -> Result<(Versioned<Order>, bool), SagaError> {
+pub(super) async fn save(deps: &SagaDeps, next: Order, revision: u64) -> Result<(Versioned<Order>, bool), SagaError> {
     let key = next.order_id.to_string();
     match deps.orders.update(&key, &next, revision).await {
         Ok(revision) => Ok((Versioned { value: next, revision }, true)),
