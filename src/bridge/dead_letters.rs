@@ -75,7 +75,7 @@ pub struct ReplayDeadLetter {
 }
 
 /// A dead letter as shown to operators.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct DeadLetterView {
     pub id: u64,
     pub original_subject: String,
@@ -88,7 +88,7 @@ pub struct DeadLetterView {
 }
 
 /// Where a replayed dead letter went.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Replayed {
     pub id: u64,
     pub subject: String,

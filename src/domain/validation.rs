@@ -20,22 +20,36 @@ pub mod limits {
 }
 
 /// The `POST /orders` body as received.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+// The `schema` attributes give the OpenAPI document the rules below;
+// a test keeps them equal to `limits`.
 pub struct NewOrder {
+    /// Not blank, no control characters.
+    #[schema(min_length = 1, max_length = 128)]
     pub customer_id: String,
+    /// Each `sku` at most once; the order total must fit in an i64.
+    #[schema(min_items = 1, max_items = 100)]
     pub items: Vec<NewOrderItem>,
+    /// ISO 4217 code; `USD` when absent.
     #[serde(default)]
+    #[schema(pattern = "^[A-Z]{3}$", min_length = 3, max_length = 3)]
     pub currency: Option<String>,
+    /// The payment provider's token (never card data); `tok_visa` when absent.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 128)]
     pub payment_token: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrderItem {
+    #[schema(pattern = "^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$", min_length = 1, max_length = 64)]
     pub sku: String,
+    #[schema(minimum = 1, maximum = 10000)]
     pub quantity: i64,
+    /// Integer minor units (cents), never a float.
+    #[schema(minimum = 0, maximum = 100_000_000_000i64)]
     pub unit_price_minor: i64,
 }
 

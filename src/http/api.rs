@@ -7,7 +7,7 @@
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 
-use super::{ApiError, AppState};
+use super::{ApiError, AppState, openapi};
 use crate::actors::intake::GetTimeline;
 use crate::bridge::GetConsumerHealth;
 use crate::domain::OrderId;
@@ -80,14 +80,23 @@ pub(super) fn actors_json(state: &AppState) -> Value {
     })
 }
 
+#[utoipa::path(get, path = "/api/overview", operation_id = "overview", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, description = "This instance's overview.", body = openapi::Overview),
+        openapi::AdminReadErrors))]
 pub(super) async fn overview(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(overview_json(&state).await))
 }
 
+#[utoipa::path(get, path = "/api/actors", operation_id = "actor_tree", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, description = "The actor tree.", body = openapi::ActorTree), openapi::AdminReadErrors))]
 pub(super) async fn actors(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(actors_json(&state)))
 }
 
+#[utoipa::path(get, path = "/api/orders/{id}/timeline", operation_id = "order_timeline", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The order id (a lower-case UUID); any other text is 404.")),
+    responses((status = 200, description = "The order's stored record and events.", body = openapi::Timeline),
+        openapi::AdminLookupErrors))]
 pub(super) async fn timeline(path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let not_found = || ApiError::NotFound(format!("no order with id {}", path.as_str()));
     let order_id = OrderId::parse(&path).ok_or_else(not_found)?;
@@ -108,6 +117,10 @@ pub(super) async fn timeline(path: web::Path<String>, state: web::Data<AppState>
 
 /// Fault injection: panic the named supervised actor (404 unless
 /// `FAULT_INJECTION=true`). Answers once the actor has crashed.
+#[utoipa::path(post, path = "/api/actors/{name}/crash", operation_id = "crash_actor", tag = "admin", security(("bearer" = [])),
+    params(("name" = String, Path, description = "`inventory` or `payment`; 404 unless `FAULT_INJECTION=true`.")),
+    responses((status = 202, description = "The actor was told to panic.", body = openapi::CrashResult),
+        openapi::CrashErrors))]
 pub(super) async fn crash(path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     if !state.ops.fault_injection {
         return Err(ApiError::NotFound("fault injection is disabled (FAULT_INJECTION=true enables it)".into()));

@@ -8,7 +8,7 @@
 
 use actix_web::{HttpResponse, web};
 
-use super::ApiError;
+use super::{ApiError, openapi};
 
 const PAGE: &str = include_str!("dashboard/page.html");
 
@@ -39,6 +39,9 @@ fn hardened(content_type: &str) -> actix_web::HttpResponseBuilder {
     response
 }
 
+#[utoipa::path(get, path = "/dashboard", operation_id = "dashboard", tag = "dashboard", responses((status = 200,
+    description = "The operator dashboard (it asks for the admin token itself).", body = String,
+    content_type = "text/html"), openapi::PublicErrors))]
 pub(super) async fn page() -> HttpResponse {
     hardened("text/html; charset=utf-8")
         .insert_header(("Content-Security-Policy", CSP))

@@ -5,16 +5,17 @@
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::{ApiError, AppState};
+use super::{ApiError, AppState, openapi};
 use crate::actors::inventory::{GetStock, PriceChange, SetStock};
 use crate::domain::{SKU_RULE, StockRecord, is_valid_sku, limits};
 
 /// Upper bound on a SKU's stock (keeps sums far from overflow).
 const MAX_AVAILABLE: u64 = 1_000_000_000_000;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct SetStockBody {
+    #[schema(minimum = 0, maximum = 1_000_000_000_000i64)]
     available: i64,
     /// Absent: keep; `null`: remove; a number: set.
     #[serde(default, deserialize_with = "present")]
@@ -26,7 +27,7 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>
     Option::<i64>::deserialize(d).map(Some)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct StockView<'a> {
     sku: &'a str,
     available: u64,
@@ -61,6 +62,10 @@ fn render(sku: &str, record: &StockRecord) -> HttpResponse {
 }
 
 /// Sets available stock; holds of in-flight orders are kept.
+#[utoipa::path(put, path = "/inventory/{sku}", operation_id = "set_stock", tag = "inventory", params(openapi::SkuPath),
+    request_body(content = SetStockBody, description = "At most 64 KiB. Unknown fields are refused."),
+    responses((status = 200, description = "The stock record.", body = StockView), openapi::SetStockErrors),
+    security(("bearer" = [])))]
 pub(super) async fn set(
     path: web::Path<String>,
     body: web::Json<SetStockBody>,
@@ -75,6 +80,8 @@ pub(super) async fn set(
     Ok(render(sku, &record))
 }
 
+#[utoipa::path(get, path = "/inventory/{sku}", operation_id = "get_stock", tag = "inventory", params(openapi::SkuPath),
+    responses((status = 200, description = "The stock record.", body = StockView), openapi::GetStockErrors))]
 pub(super) async fn get(path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let sku = checked_sku(&path)?;
     let record = state.inventory.send(GetStock { sku: sku.to_string() }).await??;

@@ -1,4 +1,5 @@
-//! The HTTP API (actix-web): orders, inventory, health, readiness, metrics.
+//! The HTTP API (actix-web): orders, inventory, health, readiness, metrics,
+//! and its OpenAPI document (`/openapi.json`).
 //! Handlers talk to actors through `Addr`s in [`AppState`], never to NATS.
 //! Every error is JSON `{"error":{"code","message"}}` (see [`ApiError`]).
 
@@ -12,6 +13,7 @@ mod extract;
 mod health;
 mod inventory;
 mod latency;
+mod openapi;
 mod order_list;
 mod orders;
 mod rate_limit;
@@ -23,6 +25,7 @@ pub use body::{BodyTimeout, guard_body};
 pub use error::ApiError;
 pub use latency::record_latency;
 pub use order_list::ORDER_QUERY_DEADLINE;
+pub use openapi::openapi_json;
 pub use rate_limit::{RateLimit, limit_rate};
 pub use state::{AppState, OpsView};
 
@@ -57,5 +60,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/dlq/{id}/replay", web::post().to(admin::replay))
         .route("/health", web::get().to(health::health))
         .route("/ready", web::get().to(health::ready))
-        .route("/metrics", web::get().to(health::metrics));
+        .route("/metrics", web::get().to(health::metrics))
+        .route("/openapi.json", web::get().to(openapi::document));
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::{ApiError, AppState};
+use super::{ApiError, AppState, openapi};
 use crate::actors::intake::ListOrders;
 use crate::bridge::ScanError;
 use crate::domain::{FailureReason, OrderStatus};
@@ -110,6 +110,10 @@ fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
+#[utoipa::path(get, path = "/api/orders", operation_id = "list_orders", tag = "admin", security(("bearer" = [])),
+    params(openapi::OrderListQuery),
+    responses((status = 200, description = "One page of orders, newest first.", body = openapi::OrderList),
+        openapi::OrderListErrors))]
 pub(super) async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let query = parse(req.query_string(), OffsetDateTime::now_utc())?;
     let window = json!({"since": rfc3339(query.since), "until": rfc3339(query.until)});

@@ -5,10 +5,10 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
-use super::{ApiError, AppState, MAX_BODY_BYTES};
+use super::{ApiError, AppState, MAX_BODY_BYTES, openapi};
 use crate::actors::intake::{GetOrder, PlaceOrder};
 use crate::actors::inventory::CheckPrices;
-use crate::domain::{NewOrder, Order, OrderId, OrderItem, Rule, ValidationError};
+use crate::domain::{FailureReason, NewOrder, Order, OrderId, OrderItem, OrderStatus, Rule, ValidationError};
 use crate::telemetry::TraceContext;
 
 const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
@@ -36,14 +36,26 @@ fn json_error(err: JsonPayloadError) -> ApiError {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Accepted<'a> {
+    #[schema(format = Uuid)]
     order_id: &'a str,
+    #[schema(value_type = OrderStatus)]
     status: &'a str,
 }
 
 /// `POST /orders`: 202 once `ORDER.created` is acknowledged; 200 for a
 /// repeat of an Idempotency-Key; 4xx for bad input; 503 if NATS is down.
+#[utoipa::path(post, path = "/orders", operation_id = "place_order", tag = "orders", params(openapi::IdempotencyKey),
+    request_body(content = NewOrder, description = "At most 64 KiB. Unknown fields are refused."),
+    responses(
+        (status = 202, description = "Accepted: `ORDER.created` is stored.", body = Accepted,
+            headers(("Location" = String, description = "`/orders/{order_id}`")),
+            links(("GetOrder" = (operation_id = "get_order", parameters(("id" = "$response.body#/order_id")))))),
+        (status = 200, description = "A repeat of an `Idempotency-Key`: the same order, its current status.",
+            body = Accepted, headers(("Location" = String, description = "`/orders/{order_id}`")),
+            links(("GetOrder" = (operation_id = "get_order", parameters(("id" = "$response.body#/order_id")))))),
+        openapi::PlaceOrderErrors))]
 pub(super) async fn place(
     req: HttpRequest,
     body: web::Json<NewOrder>,
@@ -108,17 +120,24 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 }
 
 /// The public view of an order.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct OrderView<'a> {
+    #[schema(format = Uuid)]
     order_id: &'a str,
     customer_id: &'a str,
+    #[schema(value_type = OrderStatus)]
     status: &'a str,
+    #[schema(value_type = Option<FailureReason>, required)]
     failure_reason: Option<&'a str>,
     items: &'a [OrderItem],
     total_minor: i64,
+    #[schema(pattern = "^[A-Z]{3}$")]
     currency: &'a str,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     updated_at: String,
+    #[schema(required)]
     charge_id: Option<&'a str>,
     history: &'a [crate::domain::StatusChange],
 }
@@ -144,6 +163,9 @@ fn view(order: &Order) -> OrderView<'_> {
 }
 
 /// `GET /orders/{id}`.
+#[utoipa::path(get, path = "/orders/{id}", tag = "orders", operation_id = "get_order",
+    params(("id" = String, Path, description = "The order id (a lower-case UUID); any other text is 404.")),
+    responses((status = 200, description = "The order.", body = OrderView), openapi::GetOrderErrors))]
 pub(super) async fn get(path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let not_found = || ApiError::NotFound(format!("no order with id {}", path.as_str()));
     let order_id = OrderId::parse(&path).ok_or_else(not_found)?;

@@ -10,7 +10,7 @@ use serde_json::json;
 use std::time::Duration;
 
 use super::api::{actors_json, overview_json};
-use super::{ApiError, AppState};
+use super::{ApiError, AppState, openapi};
 
 const PERIOD: Duration = Duration::from_secs(1);
 
@@ -29,6 +29,10 @@ async fn sample(state: web::Data<AppState>) {
     }
 }
 
+#[utoipa::path(get, path = "/api/stream", operation_id = "snapshot_stream", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, description = "Server-sent events without end: one `snapshot` event \
+        (`{\"overview\", \"actors\"}`) per second.", body = String, content_type = "text/event-stream"),
+        openapi::StreamErrors))]
 pub(super) async fn stream(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let hub = state.ops.stream.clone();
     let Some(slot) = hub.admit() else {

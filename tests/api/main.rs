@@ -34,6 +34,7 @@ mod idempotency;
 mod inventory;
 mod loadgen_smoke;
 mod nats_security;
+mod openapi;
 mod orders;
 mod outage;
 mod partition;
