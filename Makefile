@@ -28,12 +28,13 @@ BENCH_ARGS ?=
 # Integration tests start their own nats-server from this path.
 export NATS_SERVER_BIN
 
-.PHONY: help tools fmt lint hadolint buf buf-baseline nats-conf k8s deny test run build bench screenshots clean
+.PHONY: help tools fmt lint hadolint buf buf-baseline nats-conf k8s deny test openapi fuzz-api run build bench screenshots clean
 
 help:
 	@echo "make run     start nats-server (JetStream) and the service on 127.0.0.1:8080"
-	@echo "make test    fmt check, clippy -D warnings, hadolint, buf, nats-conf, k8s, cargo deny, cargo test (what CI runs)"
-	@echo "make fmt | lint | hadolint | buf | buf-baseline | nats-conf | k8s | deny | build | bench | screenshots | tools | clean"
+	@echo "make test    fmt check, clippy -D warnings, hadolint, buf, nats-conf, k8s, cargo deny, cargo test, fuzz-api (what CI runs)"
+	@echo "make openapi rewrite docs/openapi.json from the service's /openapi.json"
+	@echo "make fmt | lint | hadolint | buf | buf-baseline | nats-conf | k8s | deny | fuzz-api | build | bench | screenshots | tools | clean"
 
 tools:
 	@scripts/install-nats.sh
@@ -42,6 +43,7 @@ tools:
 	@scripts/install-kubectl.sh
 	@scripts/install-kubernetes-validate.sh
 	@scripts/install-chromium.sh
+	@scripts/install-schemathesis.sh >/dev/null
 
 fmt:
 	$(CARGO) fmt --all
@@ -104,6 +106,19 @@ test: tools
 	@$(MAKE) --no-print-directory k8s
 	@$(MAKE) --no-print-directory deny
 	$(CARGO) test --locked
+	@$(MAKE) --no-print-directory fuzz-api
+
+# docs/openapi.json is the served /openapi.json; a test fails when they differ.
+openapi:
+	@scripts/install-nats.sh >/dev/null
+	UPDATE_OPENAPI=1 $(CARGO) test --locked --test api openapi::served_openapi_document_equals_the_committed_copy
+
+# schemathesis (pinned, scripts/schemathesis.lock) against a real service and
+# nats-server, from its own /openapi.json (scripts/fuzz-api.sh). FUZZ_SECONDS
+# bounds the run (default 90); FUZZ_SEED=<seed> replays one.
+fuzz-api:
+	@scripts/install-nats.sh >/dev/null
+	scripts/fuzz-api.sh
 
 run:
 	scripts/run.sh

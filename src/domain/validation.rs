@@ -22,6 +22,8 @@ pub mod limits {
 /// The `POST /orders` body as received.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"customer_id": "c-1", "items": [{"sku": "SKU-RED", "quantity": 2, "unit_price_minor": 1999}],
+    "currency": "USD", "payment_token": "tok_visa"}))]
 // The `schema` attributes give the OpenAPI document the rules below;
 // a test keeps them equal to `limits`.
 pub struct NewOrder {

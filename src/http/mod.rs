@@ -24,8 +24,8 @@ pub use auth::guard_admin;
 pub use body::{BodyTimeout, guard_body};
 pub use error::ApiError;
 pub use latency::record_latency;
-pub use order_list::ORDER_QUERY_DEADLINE;
 pub use openapi::openapi_json;
+pub use order_list::ORDER_QUERY_DEADLINE;
 pub use rate_limit::{RateLimit, limit_rate};
 pub use state::{AppState, OpsView};
 

@@ -46,7 +46,9 @@ async fn openapi_document_is_version_3_1_and_covers_every_route() {
         .as_object()
         .expect("paths")
         .iter()
-        .flat_map(|(path, item)| item.as_object().into_iter().flat_map(|m| m.keys()).map(move |m| format!("{m} {path}")))
+        .flat_map(|(path, item)| {
+            item.as_object().into_iter().flat_map(|m| m.keys()).map(move |m| format!("{m} {path}"))
+        })
         .collect();
     let mut registered = registered_routes();
     let mut documented = operations.clone();

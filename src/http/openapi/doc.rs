@@ -93,3 +93,39 @@ fn order_id_parameter() -> utoipa::openapi::path::Parameter {
         .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
         .build()
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+    use utoipa::OpenApi;
+
+    use super::ApiDoc;
+    use crate::domain::limits;
+
+    fn document() -> Value {
+        serde_json::to_value(ApiDoc::openapi()).expect("document as JSON")
+    }
+
+    #[test]
+    fn order_limits_in_the_document_are_the_validation_limits() {
+        let doc = document();
+        let order = &doc["components"]["schemas"]["NewOrder"]["properties"];
+        let item = &doc["components"]["schemas"]["NewOrderItem"]["properties"];
+        assert_eq!(order["customer_id"]["maxLength"], json!(limits::MAX_CUSTOMER_ID_LEN));
+        assert_eq!(order["items"]["maxItems"], json!(limits::MAX_ITEMS));
+        assert_eq!(order["payment_token"]["maxLength"], json!(limits::MAX_PAYMENT_TOKEN_LEN));
+        assert_eq!(item["sku"]["maxLength"], json!(limits::MAX_SKU_LEN));
+        assert_eq!(item["quantity"]["maximum"], json!(limits::MAX_QUANTITY));
+        assert_eq!(item["unit_price_minor"]["maximum"], json!(limits::MAX_UNIT_PRICE_MINOR));
+    }
+
+    #[test]
+    fn the_sku_path_parameter_has_the_same_rule_as_the_body_sku() {
+        let doc = document();
+        let body = &doc["components"]["schemas"]["NewOrderItem"]["properties"]["sku"];
+        let parameter = &doc["paths"]["/inventory/{sku}"]["get"]["parameters"][0]["schema"];
+        for keyword in ["pattern", "minLength", "maxLength"] {
+            assert_eq!(parameter[keyword], body[keyword], "{keyword}");
+        }
+    }
+}

@@ -59,13 +59,13 @@ const FORBIDDEN: Failure = Failure {
     when: "Without `ADMIN_TOKEN`, only loopback clients may call admin routes; a foreign `Origin` or `Host` \
            is refused.",
 };
-const NOT_FOUND: Failure = Failure {
-    name: "NotFound",
-    status: 404, codes: &["not_found"], when: "No such resource." };
-const TIMEOUT: Failure =
-    Failure {
+const NOT_FOUND: Failure = Failure { name: "NotFound", status: 404, codes: &["not_found"], when: "No such resource." };
+const TIMEOUT: Failure = Failure {
     name: "RequestTimeout",
-    status: 408, codes: &["request_timeout"], when: "The body did not arrive in time." };
+    status: 408,
+    codes: &["request_timeout"],
+    when: "The body did not arrive in time.",
+};
 const TOO_LARGE: Failure = Failure {
     name: "PayloadTooLarge",
     status: 413,
@@ -93,9 +93,8 @@ const STOCK_RULES: Failure = Failure {
     when: "A bad SKU in the path (`invalid_sku`), a bad `available` value (`invalid_stock`), or JSON of the \
            wrong shape (`invalid_order`).",
 };
-const SKU_RULE: Failure = Failure {
-    name: "InvalidSku",
-    status: 422, codes: &["invalid_sku"], when: "A bad SKU in the path." };
+const SKU_RULE: Failure =
+    Failure { name: "InvalidSku", status: 422, codes: &["invalid_sku"], when: "A bad SKU in the path." };
 const WINDOW_TOO_WIDE: Failure = Failure {
     name: "WindowTooWide",
     status: 422,
