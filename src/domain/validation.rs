@@ -24,10 +24,10 @@ pub mod limits {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"customer_id": "c-1", "items": [{"sku": "SKU-RED", "quantity": 2, "unit_price_minor": 1999}],
     "currency": "USD", "payment_token": "tok_visa"}))]
-// The `schema` attributes give the OpenAPI document the rules below;
-// a test keeps them equal to `limits`.
+// The `schema` attributes give the OpenAPI document the bounds below (a test
+// keeps them equal to `limits`); http::openapi adds the patterns.
 pub struct NewOrder {
-    /// Not blank, no control characters.
+    /// Visible text: no control characters, line separators or bidirectional controls.
     #[schema(min_length = 1, max_length = 128)]
     pub customer_id: String,
     /// Each `sku` at most once; the order total must fit in an i64.
@@ -35,9 +35,9 @@ pub struct NewOrder {
     pub items: Vec<NewOrderItem>,
     /// ISO 4217 code; `USD` when absent.
     #[serde(default)]
-    #[schema(pattern = "^[A-Z]{3}$", min_length = 3, max_length = 3)]
     pub currency: Option<String>,
-    /// The payment provider's token (never card data); `tok_visa` when absent.
+    /// The payment provider's token, never card data (a card-number-shaped
+    /// value is refused); `tok_visa` when absent. Visible text, like `customer_id`.
     #[serde(default)]
     #[schema(min_length = 1, max_length = 128)]
     pub payment_token: Option<String>,
@@ -46,7 +46,8 @@ pub struct NewOrder {
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrderItem {
-    #[schema(pattern = "^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$", min_length = 1, max_length = 64)]
+    /// [`SKU_GRAMMAR`].
+    #[schema(min_length = 1, max_length = 64)]
     pub sku: String,
     #[schema(minimum = 1, maximum = 10000)]
     pub quantity: i64,

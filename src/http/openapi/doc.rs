@@ -9,6 +9,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{OpenApi as Document, Required};
 use utoipa::{Modify, OpenApi};
 
+use super::rules::Rules;
+
 use crate::http::{admin, api, dashboard, health, inventory, order_list, orders, stream};
 
 /// The whole HTTP contract.
@@ -24,7 +26,7 @@ use crate::http::{admin, api, dashboard, health, inventory, order_list, orders, 
         api::overview, api::actors, order_list::list, api::timeline, stream::stream, api::crash,
         dashboard::page,
     ),
-    modifiers(&Aliases, &Components),
+    modifiers(&Aliases, &Components, &Rules),
     tags(
         (name = "orders", description = "Placing orders and reading them back."),
         (name = "inventory", description = "Stock per SKU; setting it is an admin route."),

@@ -153,8 +153,23 @@ fn response(failure: Failure) -> Response {
 
 /// Every error response, for `components.responses`.
 const ALL: [Failure; 17] = [
-    BAD_BODY, BAD_ORDER_REQUEST, BAD_QUERY, BAD_LIST_QUERY, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, TIMEOUT, TOO_LARGE, MEDIA,
-    ORDER_RULES, STOCK_RULES, SKU_RULE, WINDOW_TOO_WIDE, RATE_LIMITED, INTERNAL, UNAVAILABLE,
+    BAD_BODY,
+    BAD_ORDER_REQUEST,
+    BAD_QUERY,
+    BAD_LIST_QUERY,
+    UNAUTHORIZED,
+    FORBIDDEN,
+    NOT_FOUND,
+    TIMEOUT,
+    TOO_LARGE,
+    MEDIA,
+    ORDER_RULES,
+    STOCK_RULES,
+    SKU_RULE,
+    WINDOW_TOO_WIDE,
+    RATE_LIMITED,
+    INTERNAL,
+    UNAVAILABLE,
 ];
 
 /// Registers every error response under `components.responses`.

@@ -5,6 +5,7 @@
 
 mod doc;
 mod errors;
+mod rules;
 mod schemas;
 
 pub(super) use doc::ApiDoc;

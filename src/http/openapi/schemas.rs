@@ -93,7 +93,7 @@ pub(in crate::http) struct IdempotencyKey {
 pub(in crate::http) struct SkuPath {
     /// Dot-separated parts of `A-Z a-z 0-9 _ -`, 1-64 characters in all;
     /// anything else is 422 `invalid_sku`.
-    #[param(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$")]
+    #[param(min_length = 1, max_length = 64)]
     sku: String,
 }
 
