@@ -49,6 +49,10 @@ pub(super) async fn page() -> HttpResponse {
         .body(PAGE)
 }
 
+#[utoipa::path(get, path = "/dashboard/static/{file}", operation_id = "dashboard_file", tag = "dashboard",
+    params(("file" = String, Path, description = "A file the page loads, such as `app.js`.")),
+    responses((status = 200, description = "The file.", content(
+        (String = "text/css"), (String = "text/javascript"))), openapi::StaticFileErrors))]
 pub(super) async fn file(name: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let (_, content_type, body) = STATIC
         .iter()

@@ -17,8 +17,9 @@ const MAX_AVAILABLE: u64 = 1_000_000_000_000;
 pub(super) struct SetStockBody {
     #[schema(minimum = 0, maximum = 1_000_000_000_000i64)]
     available: i64,
-    /// Absent: keep; `null`: remove; a number: set.
+    /// The SKU's list price in minor units. Absent: keep; `null`: remove; a number: set.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 100_000_000_000i64)]
     price_minor: Option<Option<i64>>,
 }
 
@@ -32,7 +33,9 @@ struct StockView<'a> {
     sku: &'a str,
     available: u64,
     reserved: u64,
+    /// Present only when the SKU has a list price.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     price_minor: Option<i64>,
 }
 

@@ -24,7 +24,7 @@ use crate::http::{admin, api, dashboard, health, inventory, order_list, orders, 
         health::health, health::ready, health::metrics, super::document,
         admin::list, admin::replay,
         api::overview, api::actors, order_list::list, api::timeline, stream::stream, api::crash,
-        dashboard::page,
+        dashboard::page, dashboard::file,
     ),
     modifiers(&Aliases, &Components, &Rules),
     tags(

@@ -81,16 +81,17 @@ const MEDIA: Failure = Failure {
 const ORDER_RULES: Failure = Failure {
     name: "InvalidOrder",
     status: 422,
-    codes: &["invalid_order", "invalid_sku", "idempotency_key_reused"],
+    codes: &["invalid_order", "invalid_sku", "price_mismatch", "idempotency_key_reused"],
     when: "Valid JSON that breaks a rule (`invalid_order`, or `invalid_sku` for a SKU outside the grammar; \
-           the message names the field), or a reused `Idempotency-Key` with a different body \
-           (`idempotency_key_reused`). Nothing is published.",
+           the message names the field), a unit price that differs from the SKU's list price \
+           (`price_mismatch`), or a reused `Idempotency-Key` with a different body (`idempotency_key_reused`). \
+           Nothing is published.",
 };
 const STOCK_RULES: Failure = Failure {
     name: "InvalidStock",
     status: 422,
     codes: &["invalid_sku", "invalid_stock", "invalid_order"],
-    when: "A bad SKU in the path (`invalid_sku`), a bad `available` value (`invalid_stock`), or JSON of the \
+    when: "A bad SKU in the path (`invalid_sku`), a bad `available` or `price_minor` (`invalid_stock`), or JSON of the \
            wrong shape (`invalid_order`).",
 };
 const SKU_RULE: Failure =
@@ -223,6 +224,8 @@ error_set! {
     OrderListErrors = [BAD_LIST_QUERY, UNAUTHORIZED, FORBIDDEN, WINDOW_TOO_WIDE, RATE_LIMITED, INTERNAL, UNAVAILABLE];
     /// `POST /api/actors/{name}/crash` (admin).
     CrashErrors = [UNAUTHORIZED, FORBIDDEN, NOT_FOUND, RATE_LIMITED];
+    /// `GET /dashboard/static/{file}`.
+    StaticFileErrors = [NOT_FOUND, RATE_LIMITED];
     /// Public pages and documents: only the rate limit.
     PublicErrors = [RATE_LIMITED];
 }

@@ -11,7 +11,7 @@ mod schemas;
 pub(super) use doc::ApiDoc;
 pub(super) use errors::{
     AdminLookupErrors, AdminReadErrors, CrashErrors, GetOrderErrors, GetStockErrors, ListDeadLettersErrors,
-    OrderListErrors, PlaceOrderErrors, PublicErrors, SetStockErrors, StreamErrors,
+    OrderListErrors, PlaceOrderErrors, PublicErrors, SetStockErrors, StaticFileErrors, StreamErrors,
 };
 pub(super) use schemas::{
     ActorTree, CrashResult, DeadLetterList, Health, IdempotencyKey, OrderList, OrderListQuery, Overview, Readiness,
