@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use crate::actors::intake::IntakeActor;
 use crate::actors::inventory::InventoryActor;
 use crate::actors::order::{OrderTracker, SagaDeps, SettleSettings};
-use crate::actors::payment::{HttpGateway, PaymentActor, PaymentGateway, Simulator};
+use crate::actors::payment::{HttpGateway, PaymentActor, PaymentGateway, Simulator, claim_lease};
 use crate::actors::pool::{WorkerSettings, start_pool};
 use crate::actors::supervision::{RestartPolicy, SupervisedChild, SupervisionTree};
 use crate::bridge::{self, BridgeError, DeadLetterActor, JetStreamConsumer, JetStreamPublisher, Nats, StopPulling};
@@ -86,6 +86,7 @@ impl Application {
             publisher: publisher.clone(),
             metrics: metrics.clone(),
             tracker: tracker.clone(),
+            payment_lease: claim_lease(settings.payment_timeout),
         };
         let dead_letters = DeadLetterActor::new(nats.clone()).start();
         let pool = Arc::new(PoolStats::new(settings.worker_pool_size, settings.mailbox_capacity));
@@ -237,11 +238,11 @@ fn start_services(
         InventoryActor::new(stock, inv_child)
     });
     let gateway = payment_gateway(settings)?;
-    let (payments, timeout, pay_metrics) = (nats.payments.clone(), settings.payment_timeout, metrics.clone());
+    let pay_metrics = metrics.clone();
     let stopping = stopping.clone();
     let payment = Supervisor::start(move |ctx: &mut actix::Context<PaymentActor>| {
         ctx.set_mailbox_capacity(capacity);
-        PaymentActor::new(gateway, payments, timeout, pay_child, pay_metrics, stopping)
+        PaymentActor::new(gateway, pay_child, pay_metrics, stopping)
     });
     Ok(Services { inventory, payment, tree })
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use super::buckets::ensure_bucket;
 use super::{BridgeError, JsonKv, subjects};
 use crate::config::{NatsAuth, Settings};
-use crate::domain::{IdempotencyRecord, Order, PaymentRecord, StockRecord};
+use crate::domain::{IdempotencyRecord, Order, StockRecord};
 
 /// How long stream messages with `Nats-Msg-Id` are remembered for dedupe.
 pub(crate) const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
@@ -56,7 +56,6 @@ pub struct NatsHandles {
     pub orders: JsonKv<Order>,
     pub inventory: JsonKv<StockRecord>,
     pub idempotency: JsonKv<IdempotencyRecord>,
-    pub payments: JsonKv<PaymentRecord>,
 }
 
 impl Nats {
@@ -120,9 +119,7 @@ async fn topology_present(js: &jetstream::Context) -> bool {
     if js.get_stream(subjects::STREAM).await.is_err() {
         return false;
     }
-    for bucket in
-        [subjects::ORDERS_BUCKET, subjects::INVENTORY_BUCKET, subjects::IDEMPOTENCY_BUCKET, subjects::PAYMENTS_BUCKET]
-    {
+    for bucket in [subjects::ORDERS_BUCKET, subjects::INVENTORY_BUCKET, subjects::IDEMPOTENCY_BUCKET] {
         if js.get_key_value(bucket).await.is_err() {
             return false;
         }
@@ -168,10 +165,6 @@ pub async fn connect(settings: &Settings) -> Result<Nats, BridgeError> {
         idempotency: JsonKv::new(
             ensure_bucket(&js, subjects::IDEMPOTENCY_BUCKET, replicas, IDEMPOTENCY_TTL).await?,
             subjects::IDEMPOTENCY_BUCKET,
-        ),
-        payments: JsonKv::new(
-            ensure_bucket(&js, subjects::PAYMENTS_BUCKET, replicas, retention).await?,
-            subjects::PAYMENTS_BUCKET,
         ),
         client,
         js,

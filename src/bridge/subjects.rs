@@ -16,9 +16,6 @@ pub const INVENTORY_BUCKET: &str = "inventory";
 /// KV bucket: Idempotency-Key records by key hash.
 pub const IDEMPOTENCY_BUCKET: &str = "idempotency";
 
-/// KV bucket: payment claims and outcomes by order id.
-pub const PAYMENTS_BUCKET: &str = "payments";
-
 /// Re-drive of a dead-lettered saga (same `OrderCreated` payload): not a
 /// new order; consumed by the saga consumer like `ORDER.created`.
 pub const REPLAY: &str = "ORDER.replayed";

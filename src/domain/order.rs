@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use time::OffsetDateTime;
 
-use super::{Currency, FailureReason, OrderStatus, TransitionError};
+use super::{Currency, FailureReason, OrderStatus, PaymentRecord, TransitionError};
 
 /// Order identifier: a UUIDv7 (time-ordered), rendered lower-case hyphenated.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -94,6 +94,11 @@ pub struct Order {
     /// changes then leave fences (see `domain::stock`).
     #[serde(default)]
     pub contested: bool,
+    /// The payment claim: which attempt may call the provider, and how the
+    /// last call ended (see `domain::payment`). Taken with the write that
+    /// records `STOCK_RESERVED`; the outcome is recorded with the status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<PaymentRecord>,
 }
 
 /// An event of this order in the `ORDERS` stream.
@@ -158,6 +163,7 @@ impl Order {
             trace_id: None,
             deliveries: 0,
             contested: false,
+            payment: None,
         }
     }
 

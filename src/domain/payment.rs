@@ -1,6 +1,9 @@
-//! Payment records in the `payments` KV bucket: the claim that makes a
-//! capture happen at most once per order across redeliveries, replicas and
-//! paused processes.
+//! The payment claim, kept in the order record (`Order::payment`): it
+//! makes a capture happen at most once per order across redeliveries,
+//! replicas and paused processes. The saga takes it with the same
+//! compare-and-set write that records `STOCK_RESERVED`, and records the
+//! outcome with the write of the next status, so it costs no write of its
+//! own.
 //!
 //! ```text
 //! (absent) ─create─► CLAIMED ─► CAPTURED | DECLINED   (final: never call again)

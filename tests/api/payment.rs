@@ -120,3 +120,24 @@ async fn gateway_outage_keeps_the_order_pending_until_the_provider_answers() {
     assert_eq!(order["status"], "COMPLETED", "{order}");
     assert_eq!(provider.charges(), 1);
 }
+
+#[actix_web::test]
+async fn the_payment_claim_and_its_outcome_live_in_the_order_record() {
+    let provider = FakePaymentProvider::start();
+    let nats = NatsServer::start().await;
+    let app = spawn_app_with(&nats, |s| s.payment_gateway_url = Some(provider.url.clone())).await;
+    app.stock("SKU-A", 10).await;
+
+    let order_id = app.place_order(&order_body("cust-p", &[("SKU-A", 1, 300)], "tok_visa")).await;
+    let order = app.wait_terminal(&order_id).await;
+
+    let js = async_nats::jetstream::new(async_nats::connect(nats.url()).await.expect("connect"));
+    let orders = js.get_key_value("orders").await.expect("orders bucket");
+    let stored = orders.get(&order_id).await.expect("read").expect("order record");
+    let stored: serde_json::Value = serde_json::from_slice(&stored).expect("order json");
+    let claim = &stored["payment"];
+    assert_eq!((claim["state"].as_str(), claim["attempts"].as_u64()), (Some("CAPTURED"), Some(1)), "{stored}");
+    assert_eq!(claim["charge_id"], order["charge_id"]);
+    assert_eq!(provider.charges(), 1);
+    assert!(js.get_key_value("payments").await.is_err(), "no separate payments bucket");
+}

@@ -1,6 +1,6 @@
 //! `GetTimeline`: everything an operator needs about one order — its record
 //! (status history), its events with stream sequences and times, and its
-//! payment record (attempts, outcome).
+//! payment claim (attempts, outcome; kept in the order record).
 
 use actix::{Context, Handler, ResponseFuture};
 use serde::Serialize;
@@ -40,7 +40,7 @@ impl Handler<GetTimeline> for IntakeActor {
             let Some(order) = nats.orders.get(msg.order_id.as_str()).await?.map(|v| v.value) else {
                 return Ok(None);
             };
-            let payment = nats.payments.get(msg.order_id.as_str()).await?.map(|v| v.value);
+            let payment = order.payment.clone();
             let mut events = Vec::with_capacity(order.events.len());
             for e in &order.events {
                 let stored = nats.event_at(e.sequence).await.ok().flatten();

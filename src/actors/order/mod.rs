@@ -3,6 +3,7 @@
 //! then settling the delivery that asked for the run.
 
 mod actor;
+mod claim;
 mod keep_alive;
 mod load;
 mod saga;

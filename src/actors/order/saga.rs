@@ -21,6 +21,7 @@ use std::time::Instant;
 use tokio::sync::oneshot;
 use tracing::{Instrument, Span};
 
+use super::claim::{self, ClaimToken, Claimed};
 use super::{load, steps};
 use crate::actors::inventory::{InventoryActor, SagaRun};
 use crate::actors::payment::{CapturePayment, PaymentActor, PaymentAnswer, PaymentError};
@@ -39,6 +40,8 @@ pub struct SagaDeps {
     pub publisher: Addr<JetStreamPublisher>,
     pub metrics: Arc<Metrics>,
     pub tracker: Arc<super::OrderTracker>,
+    /// How long a payment claim protects an attempt's call.
+    pub payment_lease: std::time::Duration,
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -99,6 +102,8 @@ pub(super) struct AwaitingPayment {
     started: Instant,
     /// The step's span: the payment call is its child.
     span: Span,
+    /// This run's payment claim.
+    claim: ClaimToken,
 }
 
 /// Runs the saga of `order` until it is terminal or waits on the provider.
@@ -120,7 +125,7 @@ pub(super) async fn run(
         // An earlier run may have died before confirming its last step.
         steps::confirm_stock(deps, &current.value);
     }
-    drive(deps, current, Instant::now()).await
+    drive(deps, current, Instant::now(), claim::new_token()).await
 }
 
 /// Continues a run paused at the payment step with the provider's answer
@@ -130,16 +135,22 @@ pub(super) async fn resume(
     paused: AwaitingPayment,
     answer: Result<PaymentAnswer, oneshot::error::RecvError>,
 ) -> Result<Progress, SagaError> {
-    let AwaitingPayment { current, started, span } = paused;
+    let AwaitingPayment { mut current, started, span, claim } = paused;
     let answer = answer.unwrap_or_else(|_| Err(PaymentError::Transient("the payment call was abandoned".into())));
-    let recorded = match answer.map(|answer| steps::apply(&current.value, steps::payment_outcome(answer))) {
-        Ok(Ok(next)) => Box::pin(record(deps, &current, next, started).instrument(span)).await,
-        Ok(Err(e)) => Err(e),
+    let recorded = match answer {
+        Ok(outcome) => match steps::apply(&current.value, steps::payment_outcome(outcome.clone())) {
+            Ok(mut next) => {
+                claim::settle(&mut next, &outcome);
+                Box::pin(record(deps, &current, next, started).instrument(span)).await
+            }
+            Err(e) => Err(e),
+        },
         Err(e) => Err(SagaError::Transient(e.to_string())),
     };
     match recorded {
-        Ok(next) => drive(deps, next, started).await,
+        Ok(next) => drive(deps, next, started, claim).await,
         Err(e) => {
+            claim::unknown(&mut current.value, claim, &e);
             Box::pin(keep_published_events(deps, &current)).await;
             Err(e)
         }
@@ -147,8 +158,14 @@ pub(super) async fn resume(
 }
 
 /// Runs steps from `current` until the order is terminal or waits on the
-/// provider. `since`: no later than when `current` was read.
-async fn drive(deps: &SagaDeps, mut current: Versioned<Order>, mut since: Instant) -> Result<Progress, SagaError> {
+/// provider. `since`: no later than when `current` was read; `claim`: this
+/// run's payment claim token.
+async fn drive(
+    deps: &SagaDeps,
+    mut current: Versioned<Order>,
+    mut since: Instant,
+    claim: ClaimToken,
+) -> Result<Progress, SagaError> {
     loop {
         deps.tracker.progress(&current.value.order_id, current.value.status);
         if !current.value.events_published {
@@ -162,10 +179,16 @@ async fn drive(deps: &SagaDeps, mut current: Versioned<Order>, mut since: Instan
             return Ok(Progress::Finished);
         }
         if current.value.status == OrderStatus::StockReserved && steps::can_pay(&current.value) {
-            return Ok(request_payment(deps, current));
+            match Box::pin(claim::hold(deps, current, claim)).await? {
+                Claimed::Held(held) => return Ok(request_payment(deps, held, claim)),
+                Claimed::Moved(moved) => {
+                    current = moved;
+                    continue;
+                }
+            }
         }
         let before = Instant::now();
-        current = match Box::pin(step(deps, &current, since)).await {
+        current = match Box::pin(step(deps, &current, since, claim)).await {
             Ok(next) => next,
             Err(e) => {
                 Box::pin(keep_published_events(deps, &current)).await;
@@ -181,13 +204,13 @@ async fn drive(deps: &SagaDeps, mut current: Versioned<Order>, mut since: Instan
 /// channel. A payment actor that is gone drops the request, and with it
 /// the reply channel: the run then resumes with the call abandoned
 /// (transient).
-fn request_payment(deps: &SagaDeps, current: Versioned<Order>) -> Progress {
+fn request_payment(deps: &SagaDeps, current: Versioned<Order>, claim: ClaimToken) -> Progress {
     let span = step_span(&current.value);
     let (reply, answer) = oneshot::channel();
     let request = steps::charge_request(&current.value);
     let trace = span.in_scope(TraceContext::current);
     deps.payment.do_send(CapturePayment { request, trace, reply });
-    let paused = Box::new(AwaitingPayment { current, started: Instant::now(), span });
+    let paused = Box::new(AwaitingPayment { current, started: Instant::now(), span, claim });
     Progress::AwaitingPayment { paused, answer }
 }
 
@@ -206,13 +229,22 @@ fn step_span(order: &Order) -> Span {
     tracing::info_span!("saga.step", step = order.status.as_str(), order_id = %order.order_id)
 }
 
-/// Runs the step for the current status and records its outcome.
+/// Runs the step for the current status and records its outcome; an order
+/// reaching `STOCK_RESERVED` gets this run's payment claim with that write.
 /// `since`: no later than when `current` was read.
-async fn step(deps: &SagaDeps, current: &Versioned<Order>, since: Instant) -> Result<Versioned<Order>, SagaError> {
+async fn step(
+    deps: &SagaDeps,
+    current: &Versioned<Order>,
+    since: Instant,
+    claim: ClaimToken,
+) -> Result<Versioned<Order>, SagaError> {
     let started = Instant::now();
     let span = step_span(&current.value);
     let run = SagaRun { token: current.revision, contested: current.value.contested, loaded_at: since };
-    let next = steps::advance(deps, &current.value, run).instrument(span.clone()).await?;
+    let mut next = steps::advance(deps, &current.value, run).instrument(span.clone()).await?;
+    if next.status == OrderStatus::StockReserved {
+        claim::take(&mut next, claim, time::OffsetDateTime::now_utc());
+    }
     Box::pin(record(deps, current, next, started)).instrument(span).await
 }
 

@@ -56,7 +56,11 @@ pub(super) fn confirm_stock(deps: &SagaDeps, order: &Order) {
             StockStep::Reserved
         }
         (OrderStatus::Completed, _) => StockStep::Committed,
-        (OrderStatus::Failed, Some(FailureReason::PaymentDeclined)) => StockStep::Released,
+        // After COMPENSATING (a no-token failure from PENDING held nothing:
+        // its confirmation finds no entry).
+        (OrderStatus::Failed, Some(FailureReason::PaymentDeclined | FailureReason::PaymentTokenMissing)) => {
+            StockStep::Released
+        }
         (OrderStatus::Pending | OrderStatus::Failed, _) => return,
     };
     deps.inventory.do_send(ConfirmStock { order_id: order.order_id.to_string(), skus: skus(order), step });

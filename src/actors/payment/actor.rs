@@ -1,11 +1,9 @@
-//! `PaymentActor`: captures payments through the configured gateway, at
-//! most once per order.
+//! `PaymentActor`: captures payments through the configured gateway.
 //!
-//! Before calling the provider it claims the order's record in the
-//! `payments` bucket (create-if-absent / CAS); a recorded CAPTURED or
-//! DECLINED is answered without calling; a live claim held by another
-//! attempt (redelivery, second replica, paused process) answers "busy". The
-//! outcome is recorded after the call.
+//! It is called only by a saga run that holds the order's payment claim
+//! (kept in the order record, see `domain::payment`), so at most one
+//! attempt per order calls the provider at a time; the run records the
+//! outcome with the order's next status.
 //!
 //! Transient errors are retried here with exponential backoff and jitter,
 //! always with the same idempotency key (the order id); if they persist the
@@ -24,11 +22,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::oneshot;
 
-use super::claim::{self, Claim};
 use super::{ChargeRequest, PaymentError, PaymentGateway, PaymentOutcome};
 use crate::actors::supervision::{self, SupervisedChild};
-use crate::bridge::JsonKv;
-use crate::domain::PaymentRecord;
 use crate::metrics::Metrics;
 use crate::shutdown::Stopping;
 use crate::telemetry::TraceContext;
@@ -64,30 +59,29 @@ pub struct PaymentActor {
 #[derive(Debug)]
 struct Calls {
     gateway: Arc<dyn PaymentGateway>,
-    payments: JsonKv<PaymentRecord>,
-    /// How long a claim protects an in-progress call.
-    lease: Duration,
     metrics: Arc<Metrics>,
     /// Set at shutdown: no provider call starts after it.
     stopping: Stopping,
 }
 
 impl PaymentActor {
-    /// `call_timeout` is the provider timeout. The claim lease covers one
-    /// call and its first retry; a holder still retrying after that may
-    /// overlap with a takeover, which is safe because both use the same
-    /// provider Idempotency-Key (the lease only avoids needless overlap).
     pub fn new(
         gateway: Arc<dyn PaymentGateway>,
-        payments: JsonKv<PaymentRecord>,
-        call_timeout: Duration,
         child: Arc<SupervisedChild>,
         metrics: Arc<Metrics>,
         stopping: Stopping,
     ) -> Self {
-        let lease = call_timeout * 2 + Duration::from_secs(5);
-        Self { calls: Arc::new(Calls { gateway, payments, lease, metrics, stopping }), child }
+        Self { calls: Arc::new(Calls { gateway, metrics, stopping }), child }
     }
+}
+
+/// How long a payment claim protects an attempt's call: one call and its
+/// first retry at `call_timeout` each, and 5 s. A holder still retrying
+/// after that may overlap with a takeover, which is safe because both use
+/// the same provider Idempotency-Key (the lease only avoids needless
+/// overlap).
+pub fn claim_lease(call_timeout: Duration) -> Duration {
+    call_timeout * 2 + Duration::from_secs(5)
 }
 
 impl Actor for PaymentActor {
@@ -114,24 +108,12 @@ fn backoff() -> ExponentialBuilder {
         .with_jitter()
 }
 
-/// Claims the order's payment, calls the provider unless the outcome is
-/// already known, and records the outcome. A block over its two inputs,
-/// not an `async fn`: an `async fn` future keeps its parameters twice (as
+/// Calls the provider, with retries. A block over its two inputs, not an
+/// `async fn`: an `async fn` future keeps its parameters twice (as
 /// received and as locals), and this future is held for the whole call.
 #[allow(clippy::manual_async_fn)]
 fn capture(calls: Arc<Calls>, request: ChargeRequest) -> impl Future<Output = Result<PaymentOutcome, PaymentError>> {
-    async move {
-        let key = request.order_id.as_str();
-        // The claim futures are boxed: this future waits on the provider
-        // call, so it should not also carry their size (see `bridge::kv`).
-        let held = match Box::pin(claim::take(&calls.payments, key, calls.lease)).await? {
-            Claim::Done(outcome) => return Ok(outcome),
-            Claim::Held(held) => held,
-        };
-        let result = call_with_retries(&calls, &request).await;
-        Box::pin(claim::record(&calls.payments, key, held, &result)).await;
-        result
-    }
+    async move { call_with_retries(&calls, &request).await }
 }
 
 /// The first attempt runs without the retry machinery: that is where
@@ -193,7 +175,8 @@ impl Handler<CapturePayment> for PaymentActor {
 
     /// The call runs as a task of its own (panics contained), which sends
     /// the answer; a receiver that is gone (its order actor stopped) is
-    /// nothing to report: the claim records the outcome either way.
+    /// nothing to report: the next run asks the provider again with the
+    /// same key.
     fn handle(&mut self, msg: CapturePayment, ctx: &mut Context<Self>) {
         let span = tracing::info_span!(
             "payment.capture",

@@ -2,12 +2,11 @@
 //! simulator) and the supervised `PaymentActor` that calls it with retries.
 
 mod actor;
-mod claim;
 mod gateway;
 mod http_gateway;
 mod simulator;
 
-pub use actor::{CapturePayment, PaymentActor, PaymentAnswer, PaymentReply};
+pub use actor::{CapturePayment, PaymentActor, PaymentAnswer, PaymentReply, claim_lease};
 pub use gateway::{ChargeRequest, PaymentError, PaymentGateway, PaymentOutcome};
 pub use http_gateway::HttpGateway;
 pub use simulator::Simulator;

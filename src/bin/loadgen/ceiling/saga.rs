@@ -10,8 +10,9 @@
 //! - Stock (reserve/commit/release): per SKU a CAS update at the revision
 //!   remembered from this process's last read or write of that SKU (a
 //!   conflict or a cache miss costs a read and a retry, 64 times at most).
-//! - Payment: KV create of the claim `payments/<id>` without reading first,
-//!   the simulated latency, KV update of the outcome.
+//! - Payment: the claim rides on the `STOCK_RESERVED` write of the order
+//!   record and the outcome on the next status write (no write of its own),
+//!   the simulated latency in between.
 
 use order_service::contracts::OrderEvent;
 use order_service::domain::{Order, OrderStatus, Outcome, PaymentRecord, PaymentState, Run, StockChange, StockRecord};
@@ -41,7 +42,7 @@ pub(crate) async fn run(h: &Handles, order: Order, payment_latency: Duration) ->
         let single_outcome = order.status.has_single_outcome();
         let outcome = match order.status {
             OrderStatus::Pending => reserve(h, &order).await?,
-            OrderStatus::StockReserved => capture(h, &order, payment_latency).await?,
+            OrderStatus::StockReserved => capture(&mut order, payment_latency).await?,
             OrderStatus::PaymentCaptured => {
                 each_sku(h, &order, StockRecord::commit).await.map(|_| Outcome::Completed)?
             }
@@ -49,6 +50,7 @@ pub(crate) async fn run(h: &Handles, order: Order, payment_latency: Duration) ->
             OrderStatus::Completed | OrderStatus::Failed => return Ok(order),
         };
         order.advance(outcome, OffsetDateTime::now_utc()).map_err(|e| e.to_string())?;
+        reserve_claim(&mut order);
         if single_outcome {
             publish(h, &mut order).await?;
             order.events_published = true;
@@ -162,32 +164,16 @@ async fn each_sku(
     Ok(())
 }
 
-/// Claim in `payments` (create first, read only if it exists), call the
-/// simulated provider, record the outcome.
-async fn capture(h: &Handles, order: &Order, latency: Duration) -> Result<Outcome, String> {
-    let key = order.order_id.as_str();
-    let claim = |attempts| {
-        PaymentRecord::claimed(uuid::Uuid::now_v7().simple().to_string(), attempts, OffsetDateTime::now_utc())
-    };
-    let first = claim(1);
-    let (mut record, revision) = match store::create(&h.payments, key, &first).await {
-        Ok(revision) => (first, revision),
-        Err(WriteError::Conflict) => match store::get::<PaymentRecord>(&h.payments, key).await? {
-            Some((done, _)) if matches!(done.state, PaymentState::Captured | PaymentState::Declined) => {
-                return Ok(outcome_of(done));
-            }
-            Some((earlier, revision)) => {
-                let record = claim(earlier.attempts + 1);
-                let revision = store::update(&h.payments, key, &record, revision).await?;
-                (record, revision)
-            }
-            None => return Err(format!("payment claim of {key} vanished")),
-        },
-        Err(e) => return Err(e.into()),
-    };
+/// The payment step: the claim was taken with the `STOCK_RESERVED` write
+/// (see `reserve_claim`), so only the simulated provider's latency and
+/// answer; the outcome goes into the order record with the next status.
+async fn capture(order: &mut Order, latency: Duration) -> Result<Outcome, String> {
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
+    let Some(record) = order.payment.as_mut() else {
+        return Err(format!("order {} has no payment claim", order.order_id));
+    };
     record.updated_at = OffsetDateTime::now_utc();
     if order.payment_token.starts_with("tok_decline") {
         record.state = PaymentState::Declined;
@@ -196,8 +182,16 @@ async fn capture(h: &Handles, order: &Order, latency: Duration) -> Result<Outcom
         record.state = PaymentState::Captured;
         record.charge_id = Some(format!("ch_sim_{}", uuid::Uuid::now_v7().simple()));
     }
-    store::update(&h.payments, key, &record, revision).await?;
-    Ok(outcome_of(record))
+    Ok(outcome_of(record.clone()))
+}
+
+/// Puts a payment claim on an order reaching `STOCK_RESERVED`, as the
+/// service's saga does with that write.
+fn reserve_claim(order: &mut Order) {
+    if order.status == OrderStatus::StockReserved {
+        let claim = uuid::Uuid::now_v7().simple().to_string();
+        order.payment = Some(PaymentRecord::claimed(claim, 1, OffsetDateTime::now_utc()));
+    }
 }
 
 fn outcome_of(record: PaymentRecord) -> Outcome {
