@@ -45,6 +45,10 @@ function line(values, max, color) {
 }
 
 function polyline(pts, color) {
+  if (pts.length === 1) {
+    const [x, y] = pts[0].split(",");
+    return `<circle cx="${x}" cy="${y}" r="2" fill="${color}"/>`;
+  }
   return pts.length ? `<polyline fill="none" stroke="${color}" stroke-width="1.6" points="${pts.join(" ")}"/>` : "";
 }
 

@@ -49,27 +49,35 @@ async function loadOrders() {
 /** Filters changed: back to the newest page. */
 function reloadOrders() { ordersView.cursors = [null]; loadOrders(); }
 
-/** Opens the panel on failed orders of the last hour (one reason or all). */
+/** Opens the panel on the failed orders the card counts (one reason or all). */
 function showFailed(reason) {
   for (const i of document.querySelectorAll("#status-chips input")) i.checked = i.value === "FAILED";
   if (reason && ![...$("f-reason").options].some((o) => o.value === reason)) $("f-reason").add(new Option(reason, reason));
   $("f-reason").value = reason || "";
   $("f-customer").value = "";
-  $("f-range").value = "60";
+  $("f-range").value = $("failed-card").dataset.minutes || "60";
   reloadOrders();
   $("orders-panel").scrollIntoView({ behavior: "smooth" });
 }
 
+/** Failed orders by reason over the last hour, or the last 5 minutes when the hour holds too many orders to read. */
 async function loadFailedCard() {
-  const since = new Date(Date.now() - 3600000).toISOString();
-  try {
-    const page = await api(`/api/orders?status=FAILED&limit=1&since=${encodeURIComponent(since)}`);
-    const reasons = Object.entries(page.by_reason).sort((a, b) => b[1] - a[1]);
-    $("failed-reasons").className = reasons.length ? "reasons" : "mute";
-    $("failed-reasons").innerHTML = reasons.length
-      ? reasons.map(([r, n]) => `<button type="button" data-failed-reason="${esc(r)}"><b>${n}</b>${esc(r)}</button>`).join("")
-      : "no order failed in the last hour";
-  } catch (e) { $("failed-reasons").innerHTML = `<span class="err">${esc(e.message)}</span>`; }
+  for (const [minutes, label] of [[60, "last hour"], [5, "last 5 min"]]) {
+    const since = new Date(Date.now() - minutes * 60000).toISOString();
+    try {
+      const page = await api(`/api/orders?status=FAILED&limit=1&since=${encodeURIComponent(since)}`);
+      const reasons = Object.entries(page.by_reason).sort((a, b) => b[1] - a[1]);
+      $("failed-window").textContent = label;
+      $("failed-card").dataset.minutes = minutes;
+      $("failed-reasons").className = reasons.length ? "reasons" : "mute";
+      $("failed-reasons").innerHTML = reasons.length
+        ? reasons.map(([r, n]) => `<button type="button" data-failed-reason="${esc(r)}"><b>${n}</b>${esc(r)}</button>`).join("")
+        : `no order failed in the ${label}`;
+      return;
+    } catch (e) {
+      if (minutes === 5 || !/ 422/.test(e.message)) { $("failed-reasons").innerHTML = `<span class="err">${esc(e.message)}</span>`; return; }
+    }
+  }
 }
 
 function initOrders() {
