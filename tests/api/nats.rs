@@ -5,12 +5,16 @@
 //! is ready once a client can connect and flush. `stop` kills it (SIGKILL),
 //! `restart` brings it back on the same port with the same store. Dropping it
 //! kills and reaps the process, ignoring errors (SIGTERM would exit 1).
+//! `start_with_config` adds a configuration file (accounts, permissions);
+//! the command-line flags above still apply.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const START_TIMEOUT: Duration = Duration::from_secs(15);
+/// The optional configuration file in the server's directory.
+const CONFIG_FILE: &str = "nats.conf";
 
 /// One nats-server process with JetStream, owned by one test.
 #[derive(Debug)]
@@ -24,7 +28,17 @@ pub(crate) struct NatsServer {
 impl NatsServer {
     /// Starts a server on a random port and waits until it accepts clients.
     pub(crate) async fn start() -> Self {
+        Self::start_in(tempfile::tempdir().expect("temp dir for nats-server")).await
+    }
+
+    /// Like `start`, with `config` as the server's configuration file.
+    pub(crate) async fn start_with_config(config: &str) -> Self {
         let dir = tempfile::tempdir().expect("temp dir for nats-server");
+        std::fs::write(dir.path().join(CONFIG_FILE), config).expect("write nats-server config");
+        Self::start_in(dir).await
+    }
+
+    async fn start_in(dir: tempfile::TempDir) -> Self {
         let child = spawn_server(dir.path(), None);
         let mut server = Self { child: Some(child), dir, url: String::new(), port: 0 };
         server.url = server.wait_for_ports_file().await;
@@ -118,7 +132,11 @@ fn nats_server_bin() -> PathBuf {
 fn spawn_server(dir: &Path, port: Option<u16>) -> Child {
     let port = port.map_or_else(|| "-1".to_string(), |p| p.to_string());
     let bin = nats_server_bin();
-    Command::new(&bin)
+    let mut command = Command::new(&bin);
+    if dir.join(CONFIG_FILE).exists() {
+        command.arg("-c").arg(dir.join(CONFIG_FILE));
+    }
+    command
         .args(["-a", "127.0.0.1", "-p", &port, "-js"])
         .arg("-sd")
         .arg(dir.join("store"))

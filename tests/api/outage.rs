@@ -1,6 +1,7 @@
-//! NATS outage: orders (and dead-letter replays) are refused with 503 +
-//! Retry-After, readiness drops,
-//! liveness stays up, and nothing half-accepted appears after recovery.
+//! NATS outage: orders are refused with 503 + Retry-After, readiness drops,
+//! liveness stays up, and nothing half-accepted appears after recovery. A
+//! dead-letter replay answers 404 only when JetStream says there is no such
+//! message; when NATS can't say (down, or the read fails) it is a 503.
 
 use serde_json::Value;
 
@@ -90,4 +91,32 @@ async fn dead_letter_replay_of_an_id_jetstream_rejects_is_404_not_an_outage() {
 
     assert_eq!(response.status().as_u16(), 404);
     assert_error_shape(&response.json().await.expect("404 JSON"));
+}
+
+/// The default user may do everything but read dead letters: reading one
+/// fails (times out) although the stream is there.
+const NO_DEAD_LETTER_READS: &str = r#"
+accounts {
+    APP {
+        jetstream: enabled
+        users: [{
+            user: app, password: app,
+            permissions: { publish: { deny: ["$JS.API.STREAM.MSG.GET.DEAD_LETTERS"] } }
+        }]
+    }
+}
+no_auth_user: app
+"#;
+
+#[actix_web::test]
+async fn dead_letter_replay_whose_read_fails_answers_503_not_404() {
+    let nats = NatsServer::start_with_config(NO_DEAD_LETTER_READS).await;
+    let app = spawn_app(&nats).await;
+    let replay = app.client.post(format!("{}/dlq/1/replay", app.address)).header("content-type", "application/json");
+
+    let response = replay.send().await.expect("replay");
+
+    assert_eq!(response.status().as_u16(), 503, "the dead letter may exist: not a 404");
+    assert!(response.headers().contains_key("Retry-After"));
+    assert_error_shape(&response.json().await.expect("503 JSON"));
 }
