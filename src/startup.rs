@@ -1,20 +1,15 @@
 //! `Application`: builds the whole service (NATS, actors, HTTP) and runs it
 //! until a signal or [`ShutdownHandle::shutdown`].
 //!
-//! Shutdown order, all inside one budget (`SHUTDOWN_TIMEOUT_SECS`, see
-//! `shutdown`): stopping (no new payment call) → not ready → stop pulling →
-//! stop HTTP (in-flight requests finish) → wait for in-flight sagas to
-//! settle until the drain deadline (unsettled ones are redelivered to
-//! another replica) → flush NATS until its deadline → stop worker arbiters;
-//! `main` then flushes telemetry with what is left.
+//! The stop sequence and its budget live in `shutdown`; this module builds
+//! the `ShutdownHandle` and starts it on SIGTERM/SIGINT.
 
 use actix::{Actor, Addr, Arbiter, Supervisor};
-use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::actors::intake::IntakeActor;
 use crate::actors::inventory::InventoryActor;
@@ -22,14 +17,15 @@ use crate::actors::order::{OrderTracker, SagaDeps, SettleSettings};
 use crate::actors::payment::{HttpGateway, PaymentActor, PaymentGateway, Simulator, claim_lease};
 use crate::actors::pool::{WorkerSettings, start_pool};
 use crate::actors::supervision::{RestartPolicy, SupervisedChild, SupervisionTree};
-use crate::bridge::{self, BridgeError, DeadLetterActor, JetStreamConsumer, JetStreamPublisher, Nats, StopPulling};
+use crate::bridge::{self, BridgeError, DeadLetterActor, JetStreamConsumer, JetStreamPublisher, Nats};
 use crate::config::Settings;
 use crate::domain::StockRecord;
 use crate::http::{self, AppState, OpsView};
 use crate::metrics::Metrics;
 use crate::ops::PoolStats;
 use crate::readiness::Readiness;
-use crate::shutdown::{ShutdownBudget, Stopping};
+pub use crate::shutdown::ShutdownHandle;
+use crate::shutdown::{ShutdownBudget, ShutdownParts, Stopping, wait_for_signal};
 
 /// The running service.
 pub struct Application {
@@ -41,29 +37,6 @@ pub struct Application {
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Application").field("port", &self.port).finish()
-    }
-}
-
-/// Stops the application gracefully; cloneable, usable from any task.
-#[derive(Clone)]
-pub struct ShutdownHandle {
-    inner: Arc<ShutdownParts>,
-}
-
-struct ShutdownParts {
-    server: ServerHandle,
-    consumer: Addr<JetStreamConsumer>,
-    readiness: Arc<Readiness>,
-    nats: Nats,
-    in_flight: Box<dyn Fn() -> usize + Send + Sync>,
-    budget: Arc<ShutdownBudget>,
-    stopping: Stopping,
-    arbiters: std::sync::Mutex<Vec<Arbiter>>,
-}
-
-impl std::fmt::Debug for ShutdownHandle {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ShutdownHandle").finish_non_exhaustive()
     }
 }
 
@@ -136,7 +109,7 @@ impl Application {
             stopping,
             arbiters: std::sync::Mutex::new(arbiters),
         };
-        Ok(Self { port, server, handle: ShutdownHandle { inner: Arc::new(parts) } })
+        Ok(Self { port, server, handle: ShutdownHandle::new(parts) })
     }
 
     pub fn http_port(&self) -> u16 {
@@ -150,7 +123,7 @@ impl Application {
     /// The shutdown budget (started by the signal): `main` flushes
     /// telemetry within what is left of it.
     pub fn shutdown_budget(&self) -> Arc<ShutdownBudget> {
-        self.handle.inner.budget.clone()
+        self.handle.budget()
     }
 
     /// Serves until SIGINT/SIGTERM or [`ShutdownHandle::shutdown`].
@@ -160,9 +133,7 @@ impl Application {
             // Stopped through a ShutdownHandle: its caller awaits the drain.
             result = &mut server => result,
             () = wait_for_signal() => {
-                self.handle.inner.budget.start();
-                self.handle.inner.budget.arm_watchdog();
-                tracing::info!(budget = ?self.handle.inner.budget.remaining(), "shutdown signal received; draining");
+                self.handle.signalled();
                 // The Server future is actix-server's command loop: keep
                 // polling it while the drain awaits ServerHandle::stop.
                 let ((), result) = tokio::join!(self.handle.shutdown(), server);
@@ -332,67 +303,4 @@ async fn seed_inventory(nats: &Nats, stock: &[(String, u64)]) -> anyhow::Result<
         }
     }
     Ok(())
-}
-
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {},
-                    _ = tokio::signal::ctrl_c() => {},
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
-impl ShutdownHandle {
-    /// Drains and stops the application (idempotent), inside the shutdown
-    /// budget: draining until its deadline, then the NATS flush until its
-    /// own; what is left is `main`'s, for the telemetry flush.
-    pub async fn shutdown(&self) {
-        let parts = &self.inner;
-        let started = parts.budget.start();
-        parts.stopping.set();
-        parts.readiness.start_draining();
-        let _ = parts.consumer.send(StopPulling).await;
-        let drain_deadline = parts.budget.drain_deadline();
-        let http_stopped = tokio::time::timeout_at(drain_deadline.into(), parts.server.stop(true)).await;
-        if http_stopped.is_err() {
-            tracing::warn!("HTTP requests still running at the drain deadline");
-        }
-        while (parts.in_flight)() > 0 && Instant::now() < drain_deadline {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        let left = (parts.in_flight)();
-        if left > 0 {
-            tracing::warn!(left, "drain deadline reached; unsettled orders will be redelivered");
-        }
-        flush_nats(&parts.nats, ShutdownBudget::left_until(parts.budget.nats_flush_deadline())).await;
-        let arbiters = std::mem::take(&mut *parts.arbiters.lock().unwrap_or_else(|p| p.into_inner()));
-        for arbiter in arbiters {
-            arbiter.stop();
-        }
-        tracing::info!(elapsed = ?started.elapsed(), "shutdown complete");
-    }
-}
-
-/// Bounded: while NATS is unreachable a flush would wait for the reconnect
-/// forever; whatever was not acknowledged is redelivered.
-async fn flush_nats(nats: &Nats, within: Duration) {
-    match tokio::time::timeout(within, nats.flush()).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::warn!(error = %e, "NATS flush at shutdown failed"),
-        Err(_) => tracing::warn!(timeout = ?within, "NATS flush at shutdown timed out (NATS unreachable?)"),
-    }
 }

@@ -1,17 +1,5 @@
-//! The shutdown budget and the "stopping" signal.
-//!
-//! `SHUTDOWN_TIMEOUT_SECS` is one budget for the whole stop, counted from
-//! the signal: draining (HTTP requests, saga runs) gets the budget minus a
-//! flush reserve; the NATS flush and then the telemetry flush share the
-//! reserve, each bounded by what is left. The binary also arms a watchdog
-//! that ends the process if the budget is overrun anyway (a bug, not a
-//! path), so an orchestrator's grace period larger than the budget is
-//! never reached.
-//!
-//! [`Stopping`] tells the payment actor and the saga settling that the
-//! instance is stopping: no new provider call starts, and an interrupted
-//! delivery is nak'd with [`SHUTDOWN_NAK_DELAY`] so another replica takes it
-//! over soon.
+//! The shutdown budget (`SHUTDOWN_TIMEOUT_SECS`, split into the drain and
+//! the two flushes) and the "stopping" signal; see the module index.
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
