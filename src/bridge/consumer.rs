@@ -7,8 +7,9 @@
 //! pull 5 s after its expiry and drops whatever of it was received but not
 //! yet read, so a large batch read by a busy thread would lose part of
 //! itself to redelivery 30 s (`ack_wait`) later. Fetch errors (e.g. NATS
-//! down) are logged and retried with a capped backoff; the consumer never
-//! stops on its own.
+//! down) are logged and retried after a fixed 500 ms pause (so a recovered
+//! broker is used again at once, and a down one is not spun on); the
+//! consumer never stops on its own.
 
 use actix::{Actor, ActorFutureExt, AsyncContext, Context, Handler, Recipient, ResponseActFuture, WrapFuture};
 use async_nats::jetstream::consumer::PullConsumer;

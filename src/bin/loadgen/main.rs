@@ -1,5 +1,5 @@
 //! `loadgen`: load generator and raw-JetStream ceiling for order-service
-//! (issue 5, BENCHMARKS.md, `make bench`).
+//! (BENCHMARKS.md, `make bench`).
 //!
 //! ```text
 //! suite     what to run (--mode), environment (--spawn-nats/--spawn-service)

@@ -1,4 +1,4 @@
-//! The invariants of issue 3, checked over what clients saw (`LoadReport`)
+//! The chaos suite's invariants, checked over what clients saw (`LoadReport`)
 //! and what the system recorded (`Observed`). `check` is pure: it returns
 //! one line per violation, and the harness asserts there are none.
 //!

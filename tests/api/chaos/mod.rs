@@ -3,7 +3,7 @@
 //! that records every charge, and an in-process TCP fault proxy. Each
 //! scenario drives orders from retrying clients while it injects one kind
 //! of fault, waits until the system is quiet, then checks the invariants
-//! of issue 3 and prints one line of figures.
+//! of the README's guarantees and prints one line of figures.
 //!
 //! Run: `NATS_SERVER_BIN=.tools/nats-server cargo test --test api chaos -- --nocapture`.
 //!

@@ -1,4 +1,4 @@
-//! Scale-out (issue 6): three service replicas share the work of one
+//! Scale-out: three service replicas share the work of one
 //! durable consumer on a 3-node nats-server cluster (R3 stream and
 //! buckets), each replica connected first to a different node. While
 //! orders flow through all replicas, one replica is SIGKILLed for good and
