@@ -10,8 +10,8 @@
 //! ([`ScanError::TimedOut`]). Deleted keys are passed over; undecodable
 //! records are skipped and counted.
 
-use async_nats::jetstream::consumer::DeliverPolicy;
 use async_nats::jetstream::consumer::pull::OrderedConfig;
+use async_nats::jetstream::consumer::{Consumer, DeliverPolicy};
 use futures::StreamExt;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -52,6 +52,8 @@ fn unavailable(e: impl std::fmt::Display) -> BridgeError {
     BridgeError::Unavailable(e.to_string())
 }
 
+type OrderedConsumer = Consumer<OrderedConfig>;
+
 impl Nats {
     /// Calls `visit` with every order record changed at or after `since`,
     /// oldest change first.
@@ -61,14 +63,7 @@ impl Nats {
         limits: ScanLimits,
         visit: &mut (dyn FnMut(Order) + Send),
     ) -> Result<ScanStats, ScanError> {
-        let stream = self.js.get_stream(format!("KV_{}", subjects::ORDERS_BUCKET)).await.map_err(unavailable)?;
-        let config = OrderedConfig {
-            filter_subject: format!("$KV.{}.>", subjects::ORDERS_BUCKET),
-            deliver_policy: DeliverPolicy::ByStartTime { start_time: since },
-            max_batch: 1000,
-            ..Default::default()
-        };
-        let consumer = stream.create_consumer(config).await.map_err(unavailable)?;
+        let consumer = self.orders_since(since).await?;
         let records = consumer.cached_info().num_pending;
         if records > limits.max_records {
             return Err(ScanError::TooWide { records, max: limits.max_records });
@@ -76,28 +71,47 @@ impl Nats {
         if records == 0 {
             return Ok(ScanStats::default());
         }
-        let read = async {
-            let mut messages = consumer.messages().await.map_err(unavailable)?;
-            let mut stats = ScanStats::default();
-            // Records changed after the consumer was created are left out:
-            // they would make the read unbounded under load.
-            while stats.read < records {
-                let Some(message) = messages.next().await else { break };
-                let message = message.map_err(unavailable)?;
-                stats.read += 1;
-                if message.payload.is_empty() {
-                    continue;
-                }
-                match serde_json::from_slice::<Order>(&message.payload) {
-                    Ok(order) => visit(order),
-                    Err(_) => stats.skipped += 1,
-                }
-            }
-            Ok::<_, BridgeError>(stats)
-        };
+        let read = read_records(consumer, records, visit);
         tokio::time::timeout(limits.deadline, read)
             .await
             .map_err(|_| ScanError::TimedOut(limits.deadline))?
             .map_err(Into::into)
     }
+
+    /// An ephemeral ordered consumer on `KV_orders` from `since`; the server
+    /// counts the records it will deliver (`num_pending`) when creating it.
+    async fn orders_since(&self, since: OffsetDateTime) -> Result<OrderedConsumer, BridgeError> {
+        let stream = self.js.get_stream(format!("KV_{}", subjects::ORDERS_BUCKET)).await.map_err(unavailable)?;
+        let config = OrderedConfig {
+            filter_subject: format!("$KV.{}.>", subjects::ORDERS_BUCKET),
+            deliver_policy: DeliverPolicy::ByStartTime { start_time: since },
+            max_batch: 1000,
+            ..Default::default()
+        };
+        stream.create_consumer(config).await.map_err(unavailable)
+    }
+}
+
+/// Reads the first `records` messages (records changed after the consumer
+/// was created are left out: they would make the read unbounded under load).
+async fn read_records(
+    consumer: OrderedConsumer,
+    records: u64,
+    visit: &mut (dyn FnMut(Order) + Send),
+) -> Result<ScanStats, BridgeError> {
+    let mut messages = consumer.messages().await.map_err(unavailable)?;
+    let mut stats = ScanStats::default();
+    while stats.read < records {
+        let Some(message) = messages.next().await else { break };
+        let message = message.map_err(unavailable)?;
+        stats.read += 1;
+        if message.payload.is_empty() {
+            continue;
+        }
+        match serde_json::from_slice::<Order>(&message.payload) {
+            Ok(order) => visit(order),
+            Err(_) => stats.skipped += 1,
+        }
+    }
+    Ok(stats)
 }

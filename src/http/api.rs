@@ -41,6 +41,11 @@ pub(super) async fn overview_json(state: &AppState) -> Value {
         },
         "throughput": state.metrics.throughput.recent(HISTORY_SECS),
         "admin": admin_json(state),
+        "dashboard_streams": {
+            "clients": state.ops.stream.clients(),
+            "max_clients": state.ops.stream.max_clients(),
+            "snapshots_built": state.ops.stream.built(),
+        },
     })
 }
 

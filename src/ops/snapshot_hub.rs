@@ -6,7 +6,7 @@
 
 use bytes::Bytes;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use tokio::sync::watch;
 
 /// The latest snapshot frame and the clients reading it.
@@ -16,6 +16,7 @@ pub struct SnapshotHub {
     clients: Arc<AtomicUsize>,
     max_clients: usize,
     sampler_started: AtomicBool,
+    built: AtomicU64,
 }
 
 /// One admitted client; dropping it frees the place.
@@ -31,11 +32,23 @@ impl Drop for ClientSlot {
 impl SnapshotHub {
     pub fn new(max_clients: usize) -> Self {
         let (latest, _) = watch::channel(Bytes::new());
-        Self { latest, clients: Arc::default(), max_clients, sampler_started: AtomicBool::new(false) }
+        let sampler_started = AtomicBool::new(false);
+        Self { latest, clients: Arc::default(), max_clients, sampler_started, built: AtomicU64::new(0) }
     }
 
     pub fn max_clients(&self) -> usize {
         self.max_clients
+    }
+
+    /// Clients streaming now.
+    pub fn clients(&self) -> usize {
+        self.clients.load(Ordering::SeqCst)
+    }
+
+    /// Snapshots built since start (one per second while watched, however
+    /// many clients read them).
+    pub fn built(&self) -> u64 {
+        self.built.load(Ordering::Relaxed)
     }
 
     /// A place for one more client, or `None` at the cap.
@@ -68,6 +81,7 @@ impl SnapshotHub {
 
     /// Replaces the current frame.
     pub fn publish(&self, frame: Bytes) {
+        self.built.fetch_add(1, Ordering::Relaxed);
         self.latest.send_replace(frame);
     }
 }

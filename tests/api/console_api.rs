@@ -173,3 +173,29 @@ async fn the_overview_says_whether_admin_routes_rely_on_the_loopback_rule_alone(
     let body: Value = guarded.client.get(url).bearer_auth(TOKEN).send().await.expect("GET").json().await.expect("JSON");
     assert_eq!(body["admin"]["token_set"], true, "{body}");
 }
+
+/// Reads `stream` until it has delivered `n` whole server-sent events.
+async fn read_frames(stream: &mut reqwest::Response, n: usize) {
+    let mut text = String::new();
+    while text.matches("\n\n").count() < n {
+        let chunk = stream.chunk().await.expect("a frame").expect("stream open");
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+#[actix_web::test]
+async fn stream_clients_share_one_snapshot_a_second() {
+    let nats = NatsServer::start().await;
+    let app = spawn_admin_app(&nats, |_| {}).await;
+    let open = || app.client.get(format!("{}/api/stream", app.address)).bearer_auth(TOKEN).send();
+    let mut streams = [open().await.expect("stream"), open().await.expect("stream"), open().await.expect("stream")];
+    for stream in &mut streams {
+        read_frames(stream, 4).await;
+    }
+    let url = format!("{}/api/overview", app.address);
+    let overview: Value = app.client.get(url).bearer_auth(TOKEN).send().await.expect("GET").json().await.expect("JSON");
+    let streams_info = &overview["dashboard_streams"];
+    assert_eq!(streams_info["clients"], 3, "{streams_info}");
+    let built = streams_info["snapshots_built"].as_u64().expect("snapshots_built");
+    assert!((4..=6).contains(&built), "3 clients × 4 frames took {built} snapshots, not one per client per second");
+}
