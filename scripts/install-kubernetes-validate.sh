@@ -2,8 +2,9 @@
 # Installs the pinned kubernetes-validate (PyPI; validates manifests against
 # the Kubernetes OpenAPI schemas it ships, offline) and its dependencies into
 # .tools/kubernetes-validate.d/, with a launcher at .tools/kubernetes-validate.
-# Every wheel is pinned by exact version and sha256 (pip --require-hashes);
-# nothing is installed into any Python environment. Idempotent.
+# Every wheel is pinned by exact version and sha256 (pip --require-hashes),
+# downloaded and unpacked; nothing is installed into any Python environment.
+# Idempotent.
 #
 # pyyaml and rpds-py are compiled: their hashes cover CPython 3.11-3.13 on
 # Linux x86_64 and aarch64. To bump: `pip download kubernetes-validate==X -d w`
@@ -52,12 +53,21 @@ rpds-py==2026.9.1 \\
 REQ
 
 echo "installing kubernetes-validate $KUBERNETES_VALIDATE_VERSION into $lib"
-if ! "$python" -m pip install --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
-    --require-hashes -r "$tmp/requirements.txt" --target "$tmp/lib" >"$tmp/pip.log" 2>&1; then
+# Download only (works on an externally managed Python too), then unpack the
+# wheels: a wheel is a zip of what goes into site-packages.
+if ! "$python" -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+    --require-hashes -r "$tmp/requirements.txt" -d "$tmp/wheels" >"$tmp/pip.log" 2>&1; then
     cat "$tmp/pip.log" >&2
-    echo "error: could not install kubernetes-validate $KUBERNETES_VALIDATE_VERSION from PyPI (network? hash mismatch? a Python outside 3.11-3.13?)" >&2
+    echo "error: could not download kubernetes-validate $KUBERNETES_VALIDATE_VERSION from PyPI (network? hash mismatch? a Python outside 3.11-3.13?)" >&2
     exit 1
 fi
+"$python" - "$tmp/wheels" "$tmp/lib" <<'PY'
+import pathlib, sys, zipfile
+wheels, lib = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+for wheel in sorted(wheels.glob("*.whl")):
+    with zipfile.ZipFile(wheel) as zf:
+        zf.extractall(lib)
+PY
 echo "$KUBERNETES_VALIDATE_VERSION" >"$tmp/lib/.version"
 cat >"$tmp/launcher" <<SH
 #!/bin/sh
