@@ -96,8 +96,21 @@ impl Drop for ServiceProcess {
     }
 }
 
-/// A port nothing listens on right now (bind :0, read, release).
+/// Where `free_port` looks: below Linux's default ephemeral range
+/// (32768-60999), from which `bind(:0)` and every outgoing connection take
+/// their ports. A port picked there and released could be taken by some
+/// client's connection before the service binds it ("Address already in
+/// use"); below it, only another test picking the same port can collide,
+/// and the bind check rules out one that is taken.
+const PORTS: std::ops::Range<u16> = 20_000..32_768;
+
+/// A port nothing listens on right now (bound, read, released).
 pub(crate) fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    listener.local_addr().expect("local address").port()
+    for _ in 0..100 {
+        let port = rand::random_range(PORTS);
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port in {PORTS:?} after 100 tries");
 }
