@@ -1,7 +1,7 @@
 //! The JetStream bridge: the only part of the crate that sees async-nats.
 //!
 //! Owns the connection, the `ORDERS` stream, the KV buckets (orders,
-//! inventory, idempotency) and their retention, the durable saga
+//! inventory) and their retention, the durable saga
 //! consumer and the publisher.
 //! Errors are [`BridgeError`]s classified by `is_transient()`; transient ones
 //! are retried here (publishes) or by the caller's redelivery.

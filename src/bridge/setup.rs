@@ -13,12 +13,10 @@ use std::time::Duration;
 use super::buckets::ensure_bucket;
 use super::{BridgeError, JsonKv, subjects};
 use crate::config::{NatsAuth, Settings};
-use crate::domain::{IdempotencyRecord, Order, StockRecord};
+use crate::domain::{Order, StockRecord};
 
 /// How long stream messages with `Nats-Msg-Id` are remembered for dedupe.
 pub(crate) const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
-/// How long idempotency keys are remembered.
-const IDEMPOTENCY_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 /// How long events stay in the stream (history for operators and replays).
 const EVENT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 /// How long dead letters are kept for inspection and replay.
@@ -55,7 +53,6 @@ pub struct NatsHandles {
     pub(crate) saga_consumer: consumer::PullConsumer,
     pub orders: JsonKv<Order>,
     pub inventory: JsonKv<StockRecord>,
-    pub idempotency: JsonKv<IdempotencyRecord>,
 }
 
 impl Nats {
@@ -119,7 +116,7 @@ async fn topology_present(js: &jetstream::Context) -> bool {
     if js.get_stream(subjects::STREAM).await.is_err() {
         return false;
     }
-    for bucket in [subjects::ORDERS_BUCKET, subjects::INVENTORY_BUCKET, subjects::IDEMPOTENCY_BUCKET] {
+    for bucket in [subjects::ORDERS_BUCKET, subjects::INVENTORY_BUCKET] {
         if js.get_key_value(bucket).await.is_err() {
             return false;
         }
@@ -161,10 +158,6 @@ pub async fn connect(settings: &Settings) -> Result<Nats, BridgeError> {
         inventory: JsonKv::new(
             ensure_bucket(&js, subjects::INVENTORY_BUCKET, replicas, Duration::ZERO).await?,
             subjects::INVENTORY_BUCKET,
-        ),
-        idempotency: JsonKv::new(
-            ensure_bucket(&js, subjects::IDEMPOTENCY_BUCKET, replicas, IDEMPOTENCY_TTL).await?,
-            subjects::IDEMPOTENCY_BUCKET,
         ),
         client,
         js,

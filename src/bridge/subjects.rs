@@ -13,8 +13,6 @@ pub const SAGA_CONSUMER: &str = "order-saga";
 pub const ORDERS_BUCKET: &str = "orders";
 /// KV bucket: stock records by SKU.
 pub const INVENTORY_BUCKET: &str = "inventory";
-/// KV bucket: Idempotency-Key records by key hash.
-pub const IDEMPOTENCY_BUCKET: &str = "idempotency";
 
 /// Re-drive of a dead-lettered saga (same `OrderCreated` payload): not a
 /// new order; consumed by the saga consumer like `ORDER.created`.

@@ -1,35 +1,21 @@
-//! Idempotency-Key records: which order a key produced and a fingerprint of
-//! the request body, so a repeat with another body can be refused.
+//! Idempotency-Keys, merged into the order record: a key names its order
+//! (the order id is derived from the key) and the record keeps a
+//! fingerprint of the request body, so a repeat finds its order with one
+//! read and a repeat with another body can be refused.
 
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use time::OffsetDateTime;
 
 use super::{OrderId, ValidOrder};
 
-/// Whether the `ORDER.created` publish for the key's order was acknowledged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum IdempotencyState {
-    /// Claimed; the publish may or may not have reached the stream.
-    Pending,
-    /// JetStream acknowledged `ORDER.created`.
-    Accepted,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IdempotencyRecord {
-    pub order_id: OrderId,
-    pub fingerprint: String,
-    pub state: IdempotencyState,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-}
-
-/// The KV key for a client's Idempotency-Key: its SHA-256, hex (keys may
-/// hold any characters; KV keys may not).
-pub fn idempotency_kv_key(key: &str) -> String {
-    hex::encode(Sha256::digest(key.as_bytes()))
+/// The order id a client's Idempotency-Key names: a version 8 UUID made
+/// from the key's SHA-256 (keys may hold any characters; ids may not).
+/// Every replica derives the same id, so the create-if-absent write of the
+/// order record is the key's claim.
+pub fn order_id_for_key(key: &str) -> OrderId {
+    let digest = Sha256::digest(key.as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    OrderId::from_uuid(uuid::Builder::from_custom_bytes(bytes).into_uuid())
 }
 
 /// A stable fingerprint of a validated request (field order independent).
@@ -71,8 +57,10 @@ mod tests {
     }
 
     #[test]
-    fn kv_keys_are_hex_whatever_the_client_sent() {
-        let key = idempotency_kv_key("weird key/with spaces*");
-        assert!(key.bytes().all(|b| b.is_ascii_hexdigit()));
+    fn a_key_names_one_canonical_order_id_whatever_the_client_sent() {
+        let id = order_id_for_key("weird key/with spaces*");
+        assert_eq!(OrderId::parse(id.as_str()), Some(id.clone()));
+        assert_eq!(order_id_for_key("weird key/with spaces*"), id);
+        assert_ne!(order_id_for_key("another key"), id);
     }
 }

@@ -12,7 +12,7 @@ mod stock;
 mod text;
 mod validation;
 
-pub use idempotency::{IdempotencyRecord, IdempotencyState, fingerprint, idempotency_kv_key};
+pub use idempotency::{fingerprint, order_id_for_key};
 pub use money::{Currency, Money};
 pub use order::{EventRef, Order, OrderId, OrderItem, Outcome, StatusChange};
 pub use payment::{ClaimDecision, PaymentRecord, PaymentState};

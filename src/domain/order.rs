@@ -15,7 +15,11 @@ pub struct OrderId(String);
 
 impl OrderId {
     pub fn generate() -> Self {
-        Self(uuid::Uuid::now_v7().to_string())
+        Self::from_uuid(uuid::Uuid::now_v7())
+    }
+
+    pub(super) fn from_uuid(uuid: uuid::Uuid) -> Self {
+        Self(uuid.to_string())
     }
 
     /// Accepts only canonical UUID text, so ids are safe as KV keys and
@@ -99,6 +103,10 @@ pub struct Order {
     /// records `STOCK_RESERVED`; the outcome is recorded with the status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment: Option<PaymentRecord>,
+    /// For an order placed with an Idempotency-Key (its id derived from the
+    /// key): the fingerprint of the request body (see `domain::idempotency`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency: Option<String>,
 }
 
 /// An event of this order in the `ORDERS` stream.
@@ -164,6 +172,7 @@ impl Order {
             deliveries: 0,
             contested: false,
             payment: None,
+            idempotency: None,
         }
     }
 

@@ -90,7 +90,7 @@ async fn same_key_after_a_service_restart_returns_the_same_order() {
 }
 
 /// The state a crash leaves between intake's record write and the PubAck:
-/// a pending claim and an order record, but no `ORDER.created`. A repeat
+/// the order record (the key's claim), but no `ORDER.created`. A repeat
 /// must publish the event (a record alone proves nothing) and the order
 /// must then run to the end.
 #[actix_web::test]
@@ -109,22 +109,36 @@ async fn a_pending_claim_whose_event_was_never_stored_is_published_by_the_repeat
     assert_eq!(created_order_ids(&app.nats_url).await, [order_id]);
 }
 
-/// Writes the claim and the order record a crashed intake would leave.
+/// Writes the order record (the key's claim) a crashed intake would leave.
 async fn leave_a_crashed_intake_behind(nats: &NatsServer, body: &Value, key: &str) -> String {
-    use order_service::domain::{IdempotencyRecord, IdempotencyState, NewOrder, Order, OrderId};
+    use order_service::domain::{NewOrder, Order, fingerprint, order_id_for_key};
     let valid = serde_json::from_value::<NewOrder>(body.clone()).expect("body").validate().expect("valid");
     let handles = order_service::bridge::connect(&test_settings(nats.url())).await.expect("connect to NATS");
-    let (order_id, now) = (OrderId::generate(), time::OffsetDateTime::now_utc());
-    let claim = IdempotencyRecord {
-        order_id: order_id.clone(),
-        fingerprint: order_service::domain::fingerprint(&valid),
-        state: IdempotencyState::Pending,
-        created_at: now,
-    };
-    let kv_key = order_service::domain::idempotency_kv_key(key);
-    handles.idempotency.create(&kv_key, &claim).await.expect("claim written");
-    let record =
+    let (order_id, now) = (order_id_for_key(key), time::OffsetDateTime::now_utc());
+    let body = fingerprint(&valid);
+    let mut record =
         Order::pending(order_id.clone(), valid.customer_id, valid.items, valid.currency, valid.payment_token, now);
+    record.idempotency = Some(body);
     handles.orders.create(order_id.as_str(), &record).await.expect("record written");
     order_id.to_string()
+}
+
+/// The key's claim is the order record: the order id is derived from the
+/// key, the record keeps the body's fingerprint, and no bucket of its own
+/// is written.
+#[actix_web::test]
+async fn a_keyed_order_is_its_own_claim_in_the_order_record() {
+    let nats = NatsServer::start().await;
+    let app = spawn_app(&nats).await;
+    app.stock("SKU-A", 10).await;
+    let body = order_body("cust-1", &[("SKU-A", 1, 100)], "tok_visa");
+
+    let (status, id) = status_and_id(app.post_order(&body, Some("key-merged")).await).await;
+
+    assert_eq!((status, id.as_str()), (202, order_service::domain::order_id_for_key("key-merged").as_str()));
+    let js = async_nats::jetstream::new(async_nats::connect(nats.url()).await.expect("connect"));
+    let record = js.get_key_value("orders").await.expect("orders").get(&id).await.expect("read").expect("record");
+    let record: Value = serde_json::from_slice(&record).expect("order json");
+    assert!(record["idempotency"].as_str().is_some_and(|f| f.len() == 64), "{record}");
+    assert!(js.get_key_value("idempotency").await.is_err(), "no separate idempotency bucket");
 }

@@ -1,5 +1,5 @@
-//! Retention of the KV buckets: order records (with their payment claims)
-//! expire `ORDER_RETENTION_DAYS` after their last change (the broker's `max_age`),
+//! Retention of the KV buckets: order records (with their payment and
+//! idempotency claims) expire `ORDER_RETENTION_DAYS` after their last change (the broker's `max_age`),
 //! stock records never do, and a changed setting reaches existing buckets
 //! at the next start without losing what they hold.
 
@@ -13,9 +13,9 @@ use crate::nats::NatsServer;
 const DAY: Duration = Duration::from_secs(86_400);
 
 /// `max_age` of the stream behind each bucket, in days.
-async fn retention_days(nats_url: &str) -> [(&'static str, u64); 3] {
+async fn retention_days(nats_url: &str) -> [(&'static str, u64); 2] {
     let js = jetstream::new(async_nats::connect(nats_url).await.expect("connect to nats"));
-    let mut days = [("orders", 0), ("inventory", 0), ("idempotency", 0)];
+    let mut days = [("orders", 0), ("inventory", 0)];
     for (bucket, max_age) in &mut days {
         let mut stream = js.get_stream(format!("KV_{bucket}")).await.expect("bucket stream");
         let info = stream.info().await.expect("bucket stream info");
@@ -29,7 +29,7 @@ async fn order_records_get_the_configured_retention_and_stock_keeps_forever() {
     let nats = NatsServer::start().await;
     let app = spawn_app_with(&nats, |s| s.order_retention = Some(DAY * 45)).await;
 
-    assert_eq!(retention_days(nats.url()).await, [("orders", 45), ("inventory", 0), ("idempotency", 7)]);
+    assert_eq!(retention_days(nats.url()).await, [("orders", 45), ("inventory", 0)]);
     app.shutdown().await;
 }
 
@@ -45,7 +45,7 @@ async fn a_changed_retention_reaches_existing_buckets_at_the_next_start_and_keep
 
     let bounded = spawn_app_with(&nats, |s| s.order_retention = Some(DAY * 31)).await;
 
-    assert_eq!(retention_days(nats.url()).await, [("orders", 31), ("inventory", 0), ("idempotency", 7)]);
+    assert_eq!(retention_days(nats.url()).await, [("orders", 31), ("inventory", 0)]);
     let after: serde_json::Value = bounded.get_order(&order_id).await.json().await.expect("order json");
     assert_eq!(after, before, "the order record survives the change");
     assert_eq!(bounded.stock_levels("SKU-R").await, (4, 0), "stock records survive too");

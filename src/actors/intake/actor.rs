@@ -4,8 +4,8 @@
 //! `ORDER.created` and its order record (which alone holds the payment
 //! token) is written; only then is the HTTP 202 sent. NATS down → the
 //! publish fails fast and the caller answers 503 (see [`accept`] for what
-//! a 503 can leave behind; a pending idempotency claim is completed by the
-//! retry).
+//! a 503 can leave behind; a keyed order's record without its event is
+//! published by the retry, see `idempotent`).
 
 use actix::{Actor, Addr, Context, Handler, ResponseFuture};
 use std::sync::Arc;
@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use super::idempotent;
 use crate::bridge::{BridgeError, JetStreamPublisher, JsonKv, Nats, PublishEvent};
 use crate::contracts::OrderEvent;
-use crate::domain::{IdempotencyRecord, Order, OrderId, ValidOrder};
+use crate::domain::{Order, OrderId, ValidOrder};
 use crate::metrics::Metrics;
 use crate::telemetry::TraceContext;
 use futures::FutureExt;
@@ -76,7 +76,6 @@ impl From<actix::MailboxError> for IntakeError {
 #[derive(Debug, Clone)]
 pub(super) struct IntakeDeps {
     pub(super) orders: JsonKv<Order>,
-    pub(super) idempotency: JsonKv<IdempotencyRecord>,
     pub(super) publisher: Addr<JetStreamPublisher>,
     pub(super) metrics: Arc<Metrics>,
 }
@@ -93,8 +92,7 @@ pub struct IntakeActor {
 
 impl IntakeActor {
     pub fn new(nats: Nats, publisher: Addr<JetStreamPublisher>, metrics: Arc<Metrics>) -> Self {
-        let deps =
-            IntakeDeps { orders: nats.orders.clone(), idempotency: nats.idempotency.clone(), publisher, metrics };
+        let deps = IntakeDeps { orders: nats.orders.clone(), publisher, metrics };
         Self { deps, timeout: std::time::Duration::from_secs(2), nats }
     }
 
@@ -182,17 +180,11 @@ pub(super) fn new_order(order_id: OrderId, valid: ValidOrder, created_at: Offset
 /// (`PAYMENT_TOKEN_MISSING`); a retry with the same Idempotency-Key in
 /// the meantime writes the record and the order proceeds.
 pub(super) async fn accept(deps: &IntakeDeps, mut order: Order) -> Result<bool, IntakeError> {
-    let span = tracing::Span::current();
-    span.record("order_id", order.order_id.as_str());
-    let trace = TraceContext::of(&span);
-    order.trace_id = trace.trace_id().map(String::from);
-    span.record("trace_id", order.trace_id.as_deref().unwrap_or_default());
-    let event = OrderEvent::created(&order);
+    let trace = stamp(&mut order);
     let key = order.order_id.as_str();
-    let publish = deps.publisher.send(PublishEvent { event, retry: false, trace });
-    let (ack, created) = futures::join!(publish, deps.orders.create(key, &order));
-    let ack = match ack.map_err(IntakeError::from).and_then(|sent| sent.map_err(IntakeError::from)) {
-        Ok(ack) => ack,
+    let (stored, created) = futures::join!(publish_created(deps, &order, trace), deps.orders.create(key, &order));
+    let stored = match stored {
+        Ok(stored) => stored,
         Err(e) => {
             if let Ok(revision) = created {
                 undo_record(deps, key, revision).await;
@@ -201,13 +193,35 @@ pub(super) async fn accept(deps: &IntakeDeps, mut order: Order) -> Result<bool, 
         }
     };
     match created {
-        // Exists: a repeat under the same Idempotency-Key.
-        Ok(_) | Err(BridgeError::AlreadyExists { .. }) => {}
+        Ok(_) => Ok(stored),
         Err(e) => {
             tracing::warn!(order_id = key, error = %e, "order record not written at intake; answering 503");
-            return Err(IntakeError::Unavailable(format!("order record not written: {e}")));
+            Err(IntakeError::Unavailable(format!("order record not written: {e}")))
         }
     }
+}
+
+/// Names the order and this request's trace on the span, and the trace on
+/// the order (for trace links); returns the trace `ORDER.created` continues.
+pub(super) fn stamp(order: &mut Order) -> TraceContext {
+    let span = tracing::Span::current();
+    span.record("order_id", order.order_id.as_str());
+    let trace = TraceContext::of(&span);
+    order.trace_id = trace.trace_id().map(String::from);
+    span.record("trace_id", order.trace_id.as_deref().unwrap_or_default());
+    trace
+}
+
+/// Publishes `order`'s `ORDER.created` (fail fast; deduplicated by
+/// `Nats-Msg-Id` within the stream's window). Returns whether the stream
+/// stored a new message.
+pub(super) async fn publish_created(
+    deps: &IntakeDeps,
+    order: &Order,
+    trace: TraceContext,
+) -> Result<bool, IntakeError> {
+    let event = OrderEvent::created(order);
+    let ack = deps.publisher.send(PublishEvent { event, retry: false, trace }).await??;
     if !ack.duplicate {
         deps.metrics.orders_accepted.inc();
         deps.metrics.throughput.accepted();
@@ -215,7 +229,7 @@ pub(super) async fn accept(deps: &IntakeDeps, mut order: Order) -> Result<bool, 
     Ok(!ack.duplicate)
 }
 
-async fn undo_record(deps: &IntakeDeps, key: &str, revision: u64) {
+pub(super) async fn undo_record(deps: &IntakeDeps, key: &str, revision: u64) {
     if let Err(e) = deps.orders.delete_at(key, revision).await {
         tracing::warn!(order_id = key, error = %e, "order record of a refused order not deleted");
     }

@@ -1,90 +1,67 @@
-//! Placing an order under an `Idempotency-Key`.
+//! Placing an order under an `Idempotency-Key`, the key's claim merged into
+//! the order record.
 //!
-//! 1. Claim the key with create-if-absent: `{order_id, fingerprint, pending}`.
-//! 2. Publish `ORDER.created` with `Nats-Msg-Id = <order_id>:created`.
-//! 3. Answer, and mark the claim `accepted` in the background (the mark
-//!    only saves a repeat its re-publish, so the caller does not wait).
+//! The key names its order: the order id is derived from the key
+//! (`domain::order_id_for_key`) and the record carries a fingerprint of the
+//! request body. The create-if-absent write of the order record is
+//! therefore the key's claim, and a repeat finds its order with one read:
+//!
+//! 1. Create the order record (`PENDING`, with the fingerprint).
+//!    Concurrent duplicates race on this write; exactly one wins.
+//! 2. Publish `ORDER.created` (`Nats-Msg-Id = <order_id>:created`). If the
+//!    publish fails, the record is deleted again (at the revision written)
+//!    and the caller answers 503: nothing is half-accepted.
 //!
 //! A repeat (sequential or concurrent, on any replica, after a restart)
-//! finds the claim: another body → `KeyReused`; `accepted` → same order id;
-//! `pending` → re-publish the same event (JetStream drops it as a duplicate
-//! if the first publish landed) and mark it accepted. Only a PubAck proves
-//! the event exists: an order record alone does not (intake writes it while
-//! publishing, and a crash can leave it without its event). Claims are kept
-//! for 7 days, independent of the stream's 2-minute duplicate window; a
-//! re-publish after that window stores a second `ORDER.created` for the
-//! same order, which the saga treats as a re-run (see `order::saga`).
+//! reads the record: another body → `KeyReused`. Once the saga has
+//! recorded the event (`events` names `created`), the order is accepted:
+//! same order id. Before that, the first request may still be publishing,
+//! or may have crashed: the repeat publishes the record's event itself and
+//! answers once JetStream acknowledges it (a duplicate, dropped, if the
+//! first publish landed within the stream's 2-minute window). Keys are
+//! remembered as long as their order record (`ORDER_RETENTION_DAYS`). A
+//! repeat more than 2 minutes after the first publish, while the order
+//! still waits for its saga, stores a second `ORDER.created`; the saga runs
+//! it as a contested re-run (see `order::load`), so the order is processed
+//! once.
 
 use time::OffsetDateTime;
 
-use super::actor::{IntakeDeps, IntakeError, Placement, accept, new_order};
-use crate::bridge::{BridgeError, JsonKv, Versioned};
-use crate::domain::{IdempotencyRecord, IdempotencyState, OrderId, ValidOrder, fingerprint, idempotency_kv_key};
+use super::actor::{IntakeDeps, IntakeError, Placement, new_order, publish_created, stamp, undo_record};
+use crate::bridge::BridgeError;
+use crate::contracts::EventKind;
+use crate::domain::{Order, ValidOrder, fingerprint, order_id_for_key};
+use crate::telemetry::TraceContext;
 
-pub(super) async fn place(deps: &IntakeDeps, order: ValidOrder, key: &str) -> Result<Placement, IntakeError> {
-    let kv_key = idempotency_kv_key(key);
-    let claim = IdempotencyRecord {
-        order_id: OrderId::generate(),
-        fingerprint: fingerprint(&order),
-        state: IdempotencyState::Pending,
-        created_at: OffsetDateTime::now_utc(),
-    };
-    match deps.idempotency.create(&kv_key, &claim).await {
+pub(super) async fn place(deps: &IntakeDeps, valid: ValidOrder, key: &str) -> Result<Placement, IntakeError> {
+    let body = fingerprint(&valid);
+    let mut order = new_order(order_id_for_key(key), valid, OffsetDateTime::now_utc());
+    order.idempotency = Some(body);
+    let trace = stamp(&mut order);
+    let order_id = order.order_id.clone();
+    match deps.orders.create(order_id.as_str(), &order).await {
         Ok(revision) => {
-            let order_id = claim.order_id.clone();
-            publish_claim(deps, order, Versioned { value: claim, revision }, &kv_key).await?;
+            if let Err(e) = publish_created(deps, &order, trace).await {
+                undo_record(deps, order_id.as_str(), revision).await;
+                return Err(e);
+            }
             Ok(Placement { order_id, created: true })
         }
-        Err(BridgeError::AlreadyExists { .. }) => repeat(deps, order, &kv_key, &claim.fingerprint).await,
+        Err(BridgeError::AlreadyExists { .. }) => repeat(deps, order, trace).await,
         Err(e) => Err(e.into()),
     }
 }
 
-async fn repeat(
-    deps: &IntakeDeps,
-    order: ValidOrder,
-    kv_key: &str,
-    fingerprint: &str,
-) -> Result<Placement, IntakeError> {
-    let existing = deps
-        .idempotency
-        .get(kv_key)
-        .await?
-        .ok_or_else(|| IntakeError::Unavailable("idempotency claim expired while reading; retry".into()))?;
-    if existing.value.fingerprint != fingerprint {
+async fn repeat(deps: &IntakeDeps, order: Order, trace: TraceContext) -> Result<Placement, IntakeError> {
+    let existing = deps.orders.get(order.order_id.as_str()).await?.ok_or_else(|| {
+        IntakeError::Unavailable("the first request under this key was refused meanwhile; retry".into())
+    })?;
+    if existing.value.idempotency != order.idempotency {
         return Err(IntakeError::KeyReused);
     }
-    let order_id = existing.value.order_id.clone();
-    if existing.value.state == IdempotencyState::Pending {
-        // The first request may still be publishing, may have failed, or
-        // may have crashed after writing the order record: re-publish.
-        publish_claim(deps, order, existing, kv_key).await?;
+    let created = EventKind::Created.name();
+    if !existing.value.events.iter().any(|e| e.event == created) {
+        publish_created(deps, &existing.value, trace).await?;
     }
-    Ok(Placement { order_id, created: false })
-}
-
-/// Publishes the claimed order and marks the claim accepted. Returns
-/// whether this call stored the event (false = it was already there).
-async fn publish_claim(
-    deps: &IntakeDeps,
-    order: ValidOrder,
-    claim: Versioned<IdempotencyRecord>,
-    kv_key: &str,
-) -> Result<bool, IntakeError> {
-    let record = new_order(claim.value.order_id.clone(), order, claim.value.created_at);
-    let stored = accept(deps, record).await?;
-    actix::spawn(mark_accepted(deps.idempotency.clone(), claim, kv_key.to_string()));
-    Ok(stored)
-}
-
-async fn mark_accepted(claims: JsonKv<IdempotencyRecord>, claim: Versioned<IdempotencyRecord>, kv_key: String) {
-    let mut accepted = claim.value;
-    accepted.state = IdempotencyState::Accepted;
-    match claims.update(&kv_key, &accepted, claim.revision).await {
-        // Conflict: a concurrent repeat marked it first — same outcome.
-        Ok(_) | Err(BridgeError::Conflict { .. }) => {}
-        Err(e) => {
-            tracing::warn!(error = %e, "idempotency claim not marked accepted; a repeat will re-publish (deduplicated)")
-        }
-    }
+    Ok(Placement { order_id: order.order_id, created: false })
 }

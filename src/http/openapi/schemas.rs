@@ -82,7 +82,7 @@ pub(in crate::http) struct CrashResult {
 pub(in crate::http) struct IdempotencyKey {
     /// 1-255 visible ASCII characters (surrounding blanks are trimmed). A
     /// repeat with the same body returns the same order (200); with another
-    /// body it is refused (422 `idempotency_key_reused`). Kept 7 days.
+    /// body it is refused (422 `idempotency_key_reused`). Kept as long as the order record.
     #[param(rename = "Idempotency-Key", nullable = false, min_length = 1, max_length = 255, pattern = "^[!-~]+$")]
     key: Option<String>,
 }

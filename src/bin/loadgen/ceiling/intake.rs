@@ -3,19 +3,12 @@
 //! actors, with the service's own record and event types so every payload
 //! has the service's size:
 //!
-//! 1. KV create `idempotency/<sha256(key)>` (claim, PENDING)
-//! 2. publish `ORDER.created` and, at the same time, KV create `orders/<id>`
-//!    (the PENDING order; "already exists" is fine: the saga got there
-//!    first); the order is accepted when both are answered
-//! 3. KV update `idempotency/<key>` at the claim's revision (ACCEPTED), in
-//!    the background after the order counts as accepted, as the service
-//!    marks it after its 202
+//! 1. KV create `orders/<id>`, the id derived from the key (the PENDING
+//!    order with the request's fingerprint: the key's claim)
+//! 2. publish `ORDER.created`; the order is accepted when it is answered
 
 use order_service::contracts::OrderEvent;
-use order_service::domain::{
-    Currency, IdempotencyRecord, IdempotencyState, Order, OrderId, OrderItem, ValidOrder, fingerprint,
-    idempotency_kv_key,
-};
+use order_service::domain::{Currency, Order, OrderItem, ValidOrder, fingerprint, order_id_for_key};
 use time::OffsetDateTime;
 
 use super::setup::Handles;
@@ -40,37 +33,19 @@ fn valid_order(planned: &Planned) -> ValidOrder {
 /// Accepts one order, recording its creation in `tally`.
 pub(crate) async fn place(handles: &Handles, tally: &SharedTally, planned: &Planned) -> Result<(), String> {
     let valid = valid_order(planned);
-    let kv_key = idempotency_kv_key(&planned.idempotency_key);
-    let mut claim = IdempotencyRecord {
-        order_id: OrderId::generate(),
-        fingerprint: fingerprint(&valid),
-        state: IdempotencyState::Pending,
-        created_at: OffsetDateTime::now_utc(),
-    };
-    let revision = store::create(&handles.idempotency, &kv_key, &claim).await?;
+    let body = fingerprint(&valid);
     let ValidOrder { customer_id, items, currency, payment_token } = valid;
-    let order = Order::pending(claim.order_id.clone(), customer_id, items, currency, payment_token, claim.created_at);
+    let order_id = order_id_for_key(&planned.idempotency_key);
+    let now = OffsetDateTime::now_utc();
+    let mut order = Order::pending(order_id, customer_id, items, currency, payment_token, now);
+    order.idempotency = Some(body);
+    let key = order.order_id.to_string();
+    store::create(&handles.orders, &key, &order).await?;
     // Tallied before the publish: its saga may finish before the ack is seen here.
-    tally::lock(tally).created(order.order_id.as_str(), tally::now_ns());
-    let event = OrderEvent::created(&order);
-    let (published, created) = futures::join!(
-        store::publish(handles, &event),
-        store::create(&handles.orders, order.order_id.as_str(), &order)
-    );
-    if let Err(e) = published {
-        tally::lock(tally).forget(order.order_id.as_str());
+    tally::lock(tally).created(&key, tally::now_ns());
+    if let Err(e) = store::publish(handles, &OrderEvent::created(&order)).await {
+        tally::lock(tally).forget(&key);
         return Err(e);
     }
-    match created {
-        Ok(_) | Err(store::WriteError::Conflict) => {}
-        Err(e) => return Err(e.into()),
-    }
-    // As the service: answered first, the claim is marked in the background.
-    claim.state = IdempotencyState::Accepted;
-    // A failed mark only costs a repeat its re-publish (the service logs it).
-    let idempotency = handles.idempotency.clone();
-    tokio::spawn(async move {
-        let _ = store::update(&idempotency, &kv_key, &claim, revision).await;
-    });
     Ok(())
 }

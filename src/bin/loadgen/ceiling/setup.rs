@@ -14,7 +14,7 @@ use std::time::Duration;
 pub(crate) const STREAM: &str = "CEILING_ORDERS";
 const SUBJECTS: &str = "CEILING.*";
 const CONSUMER: &str = "ceiling-saga";
-const BUCKETS: [&str; 3] = ["ceiling_orders", "ceiling_inventory", "ceiling_idempotency"];
+const BUCKETS: [&str; 2] = ["ceiling_orders", "ceiling_inventory"];
 /// The service's values (src/bridge/setup.rs and config defaults).
 const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
 const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -34,7 +34,6 @@ pub(crate) struct Handles {
     pub(crate) js: jetstream::Context,
     pub(crate) orders: kv::Store,
     pub(crate) inventory: kv::Store,
-    pub(crate) idempotency: kv::Store,
     pub(crate) consumer: consumer::PullConsumer,
     /// Last known record and revision per SKU, per connection (the
     /// service's `InventoryActor` keeps one per process).
@@ -102,10 +101,9 @@ pub(crate) async fn prepare(nats_url: &str) -> anyhow::Result<()> {
         })
         .await
         .context("create consumer ceiling-saga")?;
-    let [orders, inventory, idempotency] = BUCKETS;
+    let [orders, inventory] = BUCKETS;
     bucket(&js, orders, Duration::ZERO).await?;
     bucket(&js, inventory, Duration::ZERO).await?;
-    bucket(&js, idempotency, RETENTION).await?;
     Ok(())
 }
 
@@ -116,12 +114,11 @@ pub(crate) async fn attach(nats_url: &str, name: &str) -> anyhow::Result<Handles
         let js = js.clone();
         async move { js.get_key_value(bucket).await.with_context(|| format!("bucket {bucket}")) }
     };
-    let [orders, inventory, idempotency] = BUCKETS;
+    let [orders, inventory] = BUCKETS;
     let consumer = js.get_consumer_from_stream(CONSUMER, STREAM).await.context("consumer ceiling-saga")?;
     Ok(Handles {
         orders: store(orders).await?,
         inventory: store(inventory).await?,
-        idempotency: store(idempotency).await?,
         consumer,
         js,
         stock_cache: StockCache::default(),
