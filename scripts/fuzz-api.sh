@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2317 # cleanup runs from a trap
 # `make fuzz-api`: schemathesis against a real order-service and nats-server,
-# driven by the service's own /openapi.json. Every answer must be no 5xx, a
-# documented status, the documented content type and body schema, and admin
-# routes must refuse requests without the token (ignored_auth). Stateful runs
-# follow the POST /orders -> GET /orders/{id} link. Bounded by FUZZ_SECONDS.
+# driven by the service's own /openapi.json, which must first validate as
+# OpenAPI 3.1. Every answer must be no 5xx, a documented status, the
+# documented content type and body schema, and admin routes must refuse
+# requests without the token (ignored_auth). Stateful runs follow the
+# POST /orders -> GET /orders/{id} link. Bounded by FUZZ_SECONDS.
 #
 # Environment: NATS_SERVER_BIN (required), ORDER_SERVICE_BIN (default: build
 # the debug binary), FUZZ_SECONDS (default 90), FUZZ_SEED (reproduce a run),
@@ -57,7 +58,8 @@ wait_for() {
 
 "$NATS_SERVER_BIN" -a 127.0.0.1 -p -1 -js -sd "$work/store" --ports_file_dir "$work" -l "$work/nats.log" &
 nats_pid=$!
-wait_for nats-server 10 compgen -G "$work/*.ports"
+ports_file() { compgen -G "$work/*.ports" >/dev/null; }
+wait_for nats-server 10 ports_file
 nats_url=$(python3 -c 'import glob, json, sys; print(json.load(open(glob.glob(sys.argv[1])[0]))["nats"][0])' "$work/*.ports")
 
 # A free port for the service (the kernel picks it; released before use).
@@ -70,6 +72,16 @@ service_pid=$!
 ready() { python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' "$base/ready" 2>/dev/null; }
 wait_for order-service 60 ready
 
+# The served document must be valid OpenAPI 3.1 (the official meta-schema,
+# as schemathesis ships it).
+PYTHONPATH="$(dirname "$SCHEMATHESIS")/lib" python3 - "$base/openapi.json" <<'PY' || die "/openapi.json is not valid OpenAPI 3.1"
+import json, sys, urllib.request
+from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
+document = json.load(urllib.request.urlopen(sys.argv[1], timeout=10))
+errors = [f"{'/'.join(map(str, e.instance_path))}: {e.message}" for e in OPENAPI_31_VALIDATOR.iter_errors(document)]
+print("\n".join(errors) or f"/openapi.json: valid OpenAPI {document['openapi']}", file=sys.stderr)
+sys.exit(1 if errors else 0)
+PY
 log "fuzzing $base for ${FUZZ_SECONDS}s (seed ${FUZZ_SEED:-random})"
 # /api/stream never ends (one event a second), so a request/response fuzzer
 # cannot read it; the browser tests cover it.
