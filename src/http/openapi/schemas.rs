@@ -45,7 +45,13 @@ pub(in crate::http) struct Overview {
     nats: Value,
     consumer: Value,
     orders: Value,
+    /// Per second, last 300 s: accepted, completed, failed, `p50_ms`,
+    /// `p99_ms`, `in_flight`, `consumer_pending` (null when not read).
     throughput: Vec<Value>,
+    /// `token_set` and how admin routes are protected (`access`).
+    admin: Value,
+    /// `/api/stream`: `clients`, `max_clients`, `snapshots_built`.
+    dashboard_streams: Value,
 }
 
 /// `GET /api/actors`: the actor tree, the worker pool and its utilisation.
