@@ -19,7 +19,8 @@ use crate::http::{admin, api, dashboard, health, inventory, order_list, orders, 
     info(title = "order-service", description = "Event-driven order processing: orders, inventory, \
         operations and the operator (admin) API. Money is integer minor units. Every error is \
         `{\"error\":{\"code\",\"message\"}}`. Request bodies are at most 64 KiB (65,536 bytes); a \
-        request with a `Content-Encoding` other than `identity` is refused with 415 `unsupported_media_type`."),
+        request with a `Content-Encoding` other than `identity` is refused with 415 `unsupported_media_type`. \
+        Integer fields take JSON integer literals: `2.0` or `2e0` is refused with 422."),
     paths(
         orders::place, orders::get, inventory::set, inventory::get,
         health::health, health::ready, health::metrics, super::document,
