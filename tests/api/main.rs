@@ -25,6 +25,7 @@ mod contract;
 mod dashboard_browser;
 mod dead_letter_count;
 mod dead_letters;
+mod docs;
 mod drain;
 mod example_consumer;
 mod group_commit;

@@ -53,7 +53,7 @@ function renderOverview(o) {
 
 async function loadDlq() {
   try {
-    const { dead_letters } = await api("/api/dlq?limit=50");
+    const { dead_letters } = await api("/dlq?limit=50");
     $("dlq").className = dead_letters.length ? "" : "mute";
     $("dlq").innerHTML = dead_letters.length ? `<table><tr><th>id</th><th>order</th><th>reason</th><th>delivered</th><th></th></tr>${dead_letters.map((d) =>
       `<tr><td>${d.id}</td><td>${d.order_id ? `<a href="/dashboard/orders/${esc(d.order_id)}">${esc(d.order_id)}</a>` : "–"}</td><td>${esc(d.reason)}</td><td>${d.delivered}</td><td><button data-replay="${d.id}">Replay</button></td></tr>`).join("")}</table>` : "none";
@@ -64,7 +64,7 @@ document.addEventListener("click", async (ev) => {
   const id = ev.target?.dataset?.replay;
   if (!id) return;
   ev.target.disabled = true;
-  try { await api(`/api/dlq/${id}/replay`, { method: "POST" }); } catch (e) { alert(e.message); }
+  try { await api(`/dlq/${id}/replay`, { method: "POST" }); } catch (e) { alert(e.message); }
   loadDlq();
 });
 

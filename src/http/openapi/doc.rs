@@ -66,7 +66,7 @@ impl Modify for Aliases {
     fn modify(&self, doc: &mut Document) {
         for (path, alias) in ALIASES {
             if let Some(item) = doc.paths.paths.get(path).cloned() {
-                doc.paths.paths.insert(alias.to_string(), renamed(item, "api_"));
+                doc.paths.paths.insert(alias.to_string(), deprecated(renamed(item, "api_")));
             }
         }
         if let Some(item) = doc.paths.paths.get("/dashboard").cloned() {
@@ -77,6 +77,16 @@ impl Modify for Aliases {
             doc.paths.paths.insert("/dashboard/orders/{id}".to_string(), item);
         }
     }
+}
+
+/// The same operations marked deprecated (`/api/dlq` is kept for clients
+/// written against it; `/dlq` is the route).
+fn deprecated(mut item: PathItem) -> PathItem {
+    let operations: [&mut Option<Operation>; 3] = [&mut item.get, &mut item.put, &mut item.post];
+    for operation in operations.into_iter().flatten() {
+        operation.deprecated = Some(utoipa::openapi::Deprecated::True);
+    }
+    item
 }
 
 /// The same operations with `prefix` before each operation id (ids are unique).
