@@ -4,7 +4,10 @@
 //! draw axes with units, legends and hover values; crashing an actor past
 //! its restart intensity shows it escalated with a countdown, the consumer
 //! paused and `/ready` failing, then the recovery; the order page shows
-//! step durations, relative times and payment attempts.
+//! step durations, relative times and payment attempts; with the real
+//! binary and neither exporter nor token, the order page links its trace,
+//! the log lines carry the same trace id, and a banner says that admin
+//! routes answer loopback clients only.
 //!
 //! `UPDATE_SCREENSHOT=1` (`make screenshots`) rewrites the PNGs in `docs/`
 //! that the README shows.
@@ -87,6 +90,7 @@ async fn the_orders_list_filters_down_to_failed_orders_and_opens_one() {
     let shown = browser.wait_for(&format!("{reasons}.length === 2 && {reasons}"), WAIT).await;
     assert_eq!(shown, json!(["1OUT_OF_STOCK", "1PAYMENT_DECLINED"]), "failed in the last hour, by reason");
     browser.wait_for("document.querySelector('#tree li[data-actor]') !== null", WAIT).await;
+    assert_eq!(browser.eval("document.getElementById('admin-banner').hidden").await, true, "a token is set");
     screenshot("dashboard.png", &browser.screenshot().await);
 
     browser.eval("document.querySelector('[data-failed-reason=\"PAYMENT_DECLINED\"]').click()").await;
@@ -223,11 +227,10 @@ async fn the_order_page_shows_step_durations_relative_times_and_payment_attempts
     let attempts =
         browser.eval("[...document.querySelectorAll('#o-payment tr')].slice(1).map(r => r.cells[1].textContent)").await;
     assert_eq!(attempts, json!(["captured"]), "one attempt, captured");
-    screenshot("order-page.png", &browser.screenshot().await);
 }
 
 #[actix_web::test]
-async fn with_no_exporter_the_order_page_links_its_trace_and_the_logs_carry_the_same_trace_id() {
+async fn with_no_exporter_or_token_the_order_page_links_its_trace_logs_carry_it_and_a_banner_warns() {
     let nats = NatsServer::start().await;
     let env = [("NATS_URL", nats.url()), ("JAEGER_UI_URL", "http://jaeger.test:16686"), ("LOG_FORMAT", "json")];
     let service = crate::service_process::ServiceProcess::start(&env).await;
@@ -254,4 +257,9 @@ async fn with_no_exporter_the_order_page_links_its_trace_and_the_logs_carry_the_
     browser.goto(&format!("{}/dashboard/orders/{id}", service.address)).await;
     let href = browser.wait_for("document.getElementById('o-trace')?.href", WAIT).await;
     assert_eq!(href, json!(format!("http://jaeger.test:16686/trace/{trace_id}")));
+    let banner =
+        "!document.getElementById('admin-banner').hidden && document.getElementById('admin-banner').textContent";
+    let banner = browser.wait_for(banner, WAIT).await;
+    assert!(banner.as_str().is_some_and(|b| b.contains("No ADMIN_TOKEN") && b.contains("loopback")), "{banner}");
+    screenshot("order-page.png", &browser.screenshot().await);
 }
