@@ -1,4 +1,6 @@
-//! Actors: one folder per family.
+//! The domain actors: one folder per family. The broker actors
+//! (`JetStreamConsumer`, `JetStreamPublisher`, `DeadLetterActor`) live in
+//! `bridge/`, the only module that sees async-nats.
 //!
 //! - `intake`: accepts orders (idempotency + `ORDER.created`) and answers queries.
 //! - `order`: one `OrderActor` per order, running its saga.

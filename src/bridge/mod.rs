@@ -1,7 +1,10 @@
-//! The JetStream bridge: the only part of the crate that sees async-nats.
+//! The JetStream bridge: the only part of the crate that sees async-nats,
+//! and the one home of the broker actors (`JetStreamConsumer`,
+//! `JetStreamPublisher`, `DeadLetterActor`); the domain actors live in
+//! `actors/`.
 //!
-//! Owns the connection, the `ORDERS` stream, the KV buckets (orders,
-//! inventory) and their retention, the durable saga
+//! Owns the connection, the `ORDERS` and `DEAD_LETTERS` streams, the KV
+//! buckets (orders, inventory) and their retention, the durable saga
 //! consumer and the publisher.
 //! Errors are [`BridgeError`]s classified by `is_transient()`; transient ones
 //! are retried here (publishes) or by the caller's redelivery.
