@@ -77,3 +77,34 @@ fn assert_every_accepted_order_finished_as_planned(run: &Value) {
         assert!(run["outcomes"][outcome].as_u64() > Some(0), "no {outcome} orders in {run}");
     }
 }
+
+/// The flash sale: a spike of orders on one SKU, accepted without a
+/// backlog cap, reports its drain rate and the JetStream round trips per
+/// order read from the broker's own counters (loadgen starts the broker
+/// with monitoring, and the service).
+#[tokio::test]
+async fn a_spike_on_one_sku_drains_and_counts_round_trips_at_the_broker() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let json = dir.path().join("loadgen.json");
+    let nats_bin = std::env::var("NATS_SERVER_BIN").expect("NATS_SERVER_BIN");
+    let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_loadgen"))
+        .args(["--mode", "spike", "--orders", &ORDERS.to_string(), "--skus", "1", "--concurrency", "16"])
+        .args(["--spawn-nats", "--spawn-service", "--nats-server-bin", &nats_bin])
+        .args(["--service-bin", env!("CARGO_BIN_EXE_order-service"), "--drain-timeout", "15", "--threads", "1"])
+        .args(["--out-of-stock-share", "0.1", "--decline-share", "0.1", "--json"])
+        .arg(&json)
+        .kill_on_drop(true)
+        .output();
+    let output =
+        tokio::time::timeout(Duration::from_secs(60), run).await.expect("loadgen finished").expect("run loadgen");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "loadgen exited with {}:\n{stderr}", output.status);
+    let document: Value = serde_json::from_slice(&std::fs::read(&json).expect("--json file written")).expect("JSON");
+
+    let run = &document["results"][0]["median"];
+    assert_eq!(run["accepted_total"], ORDERS, "every order accepted: {run}");
+    assert_every_accepted_order_finished_as_planned(run);
+    assert!(run["completed_per_sec"].as_f64() > Some(0.0), "drain rate reported: {run}");
+    let round_trips = run["js_per_order"].as_f64().expect("round trips read from the broker");
+    assert!((4.0..40.0).contains(&round_trips), "{round_trips} messages per order");
+}

@@ -20,6 +20,9 @@ pub(crate) enum Mode {
     Suite,
     /// Memory per in-flight order: submit --orders at once with slow payments.
     Memory,
+    /// Flash sale: accept --orders as fast as the connections allow (no
+    /// backlog cap), then report the accept rate and the drain rate.
+    Spike,
 }
 
 /// JetStream fsync policy of a spawned nats-server: `default`, `always`,
@@ -86,6 +89,10 @@ pub(crate) struct Args {
     /// NATS server of the service (ignored with --spawn-nats).
     #[arg(long, default_value = "nats://127.0.0.1:4222")]
     pub(crate) nats_url: String,
+    /// Monitoring endpoint of that server, for its message counters
+    /// (ignored with --spawn-nats, which enables monitoring itself).
+    #[arg(long, default_value = "http://127.0.0.1:8222")]
+    pub(crate) nats_monitor_url: String,
     /// Start a private nats-server (JetStream, temp store, free port).
     #[arg(long)]
     pub(crate) spawn_nats: bool,
@@ -137,9 +144,15 @@ pub(crate) struct Args {
     /// Share of orders paid with a `tok_decline…` token (→ FAILED PAYMENT_DECLINED).
     #[arg(long, default_value_t = 0.05)]
     pub(crate) decline_share: f64,
-    /// Lines per order: uniform in 1..=max_items, distinct SKUs.
+    /// Lines per order: uniform in min_items..=max_items, distinct SKUs.
     #[arg(long, default_value_t = 3)]
     pub(crate) max_items: usize,
+    /// Fewest lines per order (`--min-items 2 --max-items 2`: every order k = 2).
+    #[arg(long, default_value_t = 1)]
+    pub(crate) min_items: usize,
+    /// Orders of the suite's spike row (`--mode spike` takes --orders).
+    #[arg(long, default_value_t = 100_000)]
+    pub(crate) spike_orders: u64,
     /// PAYMENT_SIM_LATENCY_MS of a spawned service; also used by the ceiling.
     #[arg(long, default_value_t = 0)]
     pub(crate) payment_latency_ms: u64,
@@ -202,8 +215,11 @@ impl Args {
         if self.runs == 0 || self.threads == 0 {
             problems.push("--runs and --threads must be at least 1");
         }
-        if self.mode == Mode::Memory && self.orders.is_none() {
-            problems.push("--mode memory needs --orders");
+        if matches!(self.mode, Mode::Memory | Mode::Spike) && self.orders.is_none() {
+            problems.push("--mode memory and --mode spike need --orders");
+        }
+        if self.min_items == 0 || self.min_items > self.max_items {
+            problems.push("--min-items must be from 1 to --max-items");
         }
         if self.spawn_service && !self.spawn_nats && self.nats_url.is_empty() {
             problems.push("--spawn-service needs --nats-url or --spawn-nats");

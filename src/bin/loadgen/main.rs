@@ -10,12 +10,14 @@
 //!  ├─ observer  ORDER.created → terminal latency from stream timestamps (tally)
 //!  ├─ memory    RSS per in-flight order with slow payments
 //!  ├─ procstat  CPU and RSS of the service, nats-server and loadgen
+//!  ├─ broker    JetStream round trips per order from the broker's counters
 //!  └─ report    HdrHistogram percentiles, medians over --runs, table, --json
 //! ```
 //! Exit codes: 0 all accepted orders finished with the expected outcomes
 //! and no errors; 1 loadgen could not run; 2 bad arguments; 3 the run
 //! finished with problems (listed on stderr and in the JSON).
 
+mod broker;
 mod ceiling;
 mod cli;
 mod load;

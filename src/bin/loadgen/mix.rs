@@ -55,6 +55,7 @@ pub(crate) struct Mix {
     oos_share: f64,
     decline_share: f64,
     max_items: usize,
+    min_items: usize,
 }
 
 impl Mix {
@@ -72,6 +73,7 @@ impl Mix {
             oos_share: args.out_of_stock_share,
             decline_share: args.decline_share,
             max_items: args.max_items.min(args.skus).max(1),
+            min_items: args.min_items.min(args.max_items).min(args.skus).max(1),
         }
     }
 
@@ -90,7 +92,8 @@ impl Mix {
     /// The order with sequence number `seq` (same seed + seq → same order).
     pub(crate) fn plan(&self, seq: u64) -> Planned {
         let mut rng = SplitMix(self.seed ^ seq.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        let lines = 1 + rng.below(self.max_items as u64) as usize;
+        let spread = (self.max_items - self.min_items + 1) as u64;
+        let lines = self.min_items + rng.below(spread) as usize;
         let first = rng.below(self.in_stock.len() as u64) as usize;
         let mut items: Vec<Line> = (0..lines)
             .map(|i| Line {

@@ -81,6 +81,9 @@ pub(crate) struct RunFigures {
     pub(crate) errors: BTreeMap<String, u64>,
     /// Ceiling only: saga attempts nak'd after a transient failure and redone.
     pub(crate) retried: BTreeMap<String, u64>,
+    /// Messages the broker received from its clients in the window (its
+    /// `in_msgs`) per order finished in it: JetStream round trips per order.
+    pub(crate) js_per_order: Option<f64>,
     pub(crate) service: Option<ProcFigures>,
     pub(crate) nats: Option<ProcFigures>,
     pub(crate) loadgen: Option<ProcFigures>,
@@ -176,6 +179,10 @@ fn median(runs: &[RunFigures]) -> RunFigures {
         expected: outcomes(|r| r.expected),
         errors: total(|r| &r.errors),
         retried: total(|r| &r.retried),
+        js_per_order: {
+            let all: Vec<f64> = runs.iter().filter_map(|r| r.js_per_order).collect();
+            (!all.is_empty()).then(|| med(all))
+        },
         service: med_proc(runs.iter().filter_map(|r| r.service.as_ref()).collect()),
         nats: med_proc(runs.iter().filter_map(|r| r.nats.as_ref()).collect()),
         loadgen: med_proc(runs.iter().filter_map(|r| r.loadgen.as_ref()).collect()),
@@ -206,11 +213,12 @@ pub(crate) fn slow_summary(run: &RunFigures) -> Option<String> {
 /// Prints the results table (medians) to stdout.
 pub(crate) fn print_table(results: &[ScenarioResult], ratio: Option<f64>) {
     println!(
-        "\n{:<22} {:>4} {:>9} {:>9} | {:>41} | {:>41} | {:>6} {:>11} {:>11} {:>8}",
+        "\n{:<22} {:>4} {:>9} {:>9} {:>8} | {:>41} | {:>41} | {:>6} {:>11} {:>11} {:>8}",
         "scenario",
         "runs",
         "acc/s",
         "done/s",
+        "js/order",
         "accept ms p50/p90/p99/p99.9/max",
         "end-to-end ms p50/p90/p99/p99.9/max",
         "errors",
@@ -224,11 +232,12 @@ pub(crate) fn print_table(results: &[ScenarioResult], ratio: Option<f64>) {
         let cpu = |p: &Option<ProcFigures>| p.as_ref().map_or("-".into(), |p| format!("{:.0}", p.cpu_percent));
         let rss = m.service.as_ref().map_or("-".into(), |p| format!("{:.1}", p.rss_peak_kib as f64 / 1024.0));
         println!(
-            "{:<22} {:>4} {:>9.0} {:>9.0} | {:>41} | {:>41} | {:>6} {:>11} {:>11} {:>8}",
+            "{:<22} {:>4} {:>9.0} {:>9.0} {:>8} | {:>41} | {:>41} | {:>6} {:>11} {:>11} {:>8}",
             r.name,
             r.runs.len(),
             m.accepted_per_sec,
             m.completed_per_sec,
+            m.js_per_order.map_or("-".into(), |n| format!("{n:.1}")),
             latency_cell(&m.accept_ms),
             latency_cell(&m.e2e_ms),
             errors,

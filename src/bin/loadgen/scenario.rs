@@ -7,6 +7,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::broker;
 use crate::cli::Args;
 use crate::load::{ClosedPlan, Placer, Recorder, closed_loop, open_loop};
 use crate::mix::Mix;
@@ -23,11 +24,13 @@ pub(crate) enum Load {
     Open(f64),
 }
 
-/// Processes whose CPU and RSS are reported.
+/// Processes whose CPU and RSS are reported, and the broker's monitoring
+/// endpoint (its message counters).
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Watched {
     pub(crate) service: Option<u32>,
     pub(crate) nats: Option<u32>,
+    pub(crate) monitor: Option<&'static str>,
 }
 
 struct Windows {
@@ -65,6 +68,17 @@ pub(crate) async fn drive(
     let window_start = start + args.warmup();
     let until = window_start + length.unwrap_or(Duration::from_secs(365 * 24 * 3600));
     let rec = Arc::new(Recorder::new(window_start, until));
+    let in_msgs = |monitor: Option<&'static str>| async move {
+        match monitor {
+            Some(url) => broker::in_msgs(url).await,
+            None => None,
+        }
+    };
+    // Read before the first order, or its messages might be missed.
+    let in_msgs_before = match args.warmup().is_zero() {
+        true => in_msgs(watched.monitor).await,
+        false => None,
+    };
     let opener = {
         let tally = tally.clone();
         let open = move || {
@@ -73,10 +87,11 @@ pub(crate) async fn drive(
         };
         match args.warmup().is_zero() {
             // Open before the first order, or it might be missed.
-            true => tokio::spawn(std::future::ready(open())),
+            true => tokio::spawn(async move { (open(), in_msgs_before) }),
             false => tokio::spawn(async move {
                 tokio::time::sleep_until(window_start.into()).await;
-                open()
+                let before = in_msgs(watched.monitor).await;
+                (open(), before)
             }),
         }
     };
@@ -95,19 +110,21 @@ pub(crate) async fn drive(
         Load::Open(rate) => open_loop(placer, mix, rec.clone(), rate, start..until, args.max_in_flight).await,
     }
     let measured = rec.close_window();
-    let windows = match opener.await {
-        Ok(windows) => windows,
-        Err(_) => Windows::start(watched),
+    let (windows, in_msgs_before) = match opener.await {
+        Ok(opened) => opened,
+        Err(_) => (Windows::start(watched), None),
     };
     // A fixed count is measured until its last order finished.
-    let (unfinished, [service, nats, loadgen]) = if fixed_count {
+    let (unfinished, [service, nats, loadgen], in_msgs_after) = if fixed_count {
         let unfinished = drain(&tally, &rec, args.drain_timeout()).await;
-        (unfinished, windows.finish())
+        (unfinished, windows.finish(), in_msgs(watched.monitor).await)
     } else {
+        let after = in_msgs(watched.monitor).await;
         let figures = windows.finish();
-        (drain(&tally, &rec, args.drain_timeout()).await, figures)
+        (drain(&tally, &rec, args.drain_timeout()).await, figures, after)
     };
     let t = tally::lock(&tally);
+    let js_per_order = broker::per_order(in_msgs_before, in_msgs_after, t.terminal_in_window);
     let measured_secs = measured.as_secs_f64().max(1e-9);
     RunFigures {
         measured_secs,
@@ -124,6 +141,7 @@ pub(crate) async fn drive(
         expected: rec.expected(),
         errors: rec.errors(),
         retried: Default::default(),
+        js_per_order,
         service,
         nats,
         loadgen,

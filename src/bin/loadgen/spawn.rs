@@ -74,6 +74,8 @@ fn tail(log: &Path) -> String {
 pub(crate) struct NatsProcess {
     child: Owned,
     pub(crate) url: String,
+    /// HTTP monitoring (`/varz`: the broker's message counters).
+    pub(crate) monitor_url: Option<String>,
     _dir: TempDir,
 }
 
@@ -90,7 +92,7 @@ impl NatsProcess {
         .context("write nats.conf")?;
         let log = dir.0.join("nats.log");
         let child = Command::new(bin)
-            .args(["-js", "-a", "127.0.0.1", "-p", "-1"])
+            .args(["-js", "-a", "127.0.0.1", "-p", "-1", "-m", "-1"])
             .arg("-c")
             .arg(&config)
             .arg("--ports_file_dir")
@@ -104,9 +106,9 @@ impl NatsProcess {
             .with_context(|| format!("start {} (run `make tools` to install it)", bin.display()))?;
         let mut child = Owned(child);
         let deadline = Instant::now() + START_TIMEOUT;
-        let url = loop {
-            if let Some(url) = read_ports_file(&dir.0) {
-                break url;
+        let (url, monitor_url) = loop {
+            if let Some(ports) = read_ports_file(&dir.0) {
+                break ports;
             }
             child.fail_if_exited("nats-server", &log)?;
             if Instant::now() > deadline {
@@ -116,7 +118,7 @@ impl NatsProcess {
         };
         let client = async_nats::connect(&url).await.context("connect to the spawned nats-server")?;
         client.flush().await.context("flush to the spawned nats-server")?;
-        Ok(Self { child, url, _dir: dir })
+        Ok(Self { child, url, monitor_url, _dir: dir })
     }
 
     pub(crate) fn pid(&self) -> u32 {
@@ -124,15 +126,17 @@ impl NatsProcess {
     }
 }
 
-/// The first client URL from `<dir>/*.ports`; `None` until fully written.
-fn read_ports_file(dir: &Path) -> Option<String> {
+/// The first client and monitoring URLs from `<dir>/*.ports`; `None` until
+/// fully written.
+fn read_ports_file(dir: &Path) -> Option<(String, Option<String>)> {
     let path = std::fs::read_dir(dir)
         .ok()?
         .filter_map(Result::ok)
         .map(|e| e.path())
         .find(|p| p.extension().is_some_and(|e| e == "ports"))?;
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-    json["nats"][0].as_str().map(String::from)
+    let url = json["nats"][0].as_str()?.to_string();
+    Some((url, json["monitoring"][0].as_str().map(String::from)))
 }
 
 /// The order-service binary owned by this run.

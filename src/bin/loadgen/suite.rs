@@ -50,7 +50,10 @@ impl Env {
         if needs_service && service_pid.is_none() {
             eprintln!("loadgen: order-service process not found; no service CPU/RSS (use --service-pid)");
         }
-        let watched = Watched { service: service_pid, nats: nats_pid };
+        let monitor = nats.as_ref().map_or(Some(args.nats_monitor_url.clone()), |n| n.monitor_url.clone());
+        // Leaked once per process: `Watched` is `Copy` and lives for the run.
+        let monitor = monitor.map(|url| &*Box::leak(url.into_boxed_str()));
+        let watched = Watched { service: service_pid, nats: nats_pid, monitor };
         Ok(Self { nats_url, service_url, watched, service, _nats: nats })
     }
 
@@ -114,6 +117,17 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<Vec<String>> {
     if matches!(args.mode, Mode::Closed | Mode::Both | Mode::Suite) {
         results.push(service_runs(&args, &env, &mix, Load::Closed, format!("service closed c={c}")).await?);
     }
+    if args.mode == Mode::Suite {
+        // The flash sale in closed loop: every order on one SKU.
+        let hot = Args { skus: 1, ..args.clone() };
+        let hot_mix = Arc::new(Mix::new(&hot));
+        results.push(service_runs(&hot, &env, &hot_mix, Load::Closed, format!("closed 1 SKU c={c}")).await?);
+    }
+    if matches!(args.mode, Mode::Spike | Mode::Suite) {
+        let spike = spike_args(&args);
+        let name = format!("spike {} on {} SKU", spike.orders.unwrap_or_default(), spike.skus);
+        results.push(service_runs(&spike, &env, &Arc::new(Mix::new(&spike)), Load::Closed, name).await?);
+    }
     if matches!(args.mode, Mode::Open | Mode::Suite) {
         let name = format!("service open {}/s", args.rate);
         results.push(service_runs(&args, &env, &mix, Load::Open(args.rate), name).await?);
@@ -133,6 +147,7 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<Vec<String>> {
     }
     let ratio = ratio(&results);
     report::print_table(&results, ratio);
+    print_flash_ratios(&results);
     if let Some(m) = &memory_figures {
         memory::print(m);
     }
@@ -159,6 +174,31 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<Vec<String>> {
 
 fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim().to_string()
+}
+
+/// The spike: `--orders` (the suite: `--spike-orders` on one SKU) accepted
+/// with no backlog cap and no warm-up, measured until the last one ends.
+fn spike_args(args: &Args) -> Args {
+    let suite = args.mode == Mode::Suite;
+    Args {
+        orders: if suite { Some(args.spike_orders) } else { args.orders },
+        skus: if suite { 1 } else { args.skus },
+        warmup: 0.0,
+        max_backlog: 0,
+        ..args.clone()
+    }
+}
+
+/// The flash-sale ratios, each against the spread closed loop of this run.
+fn print_flash_ratios(results: &[ScenarioResult]) {
+    let rate = |prefix: &str| results.iter().find(|r| r.name.starts_with(prefix)).map(|r| r.median.completed_per_sec);
+    let Some(spread) = rate("service closed").filter(|r| *r > 0.0) else { return };
+    if let Some(hot) = rate("closed 1 SKU") {
+        println!("one SKU / spread closed loop (completed orders/s): {:.1}%", hot / spread * 100.0);
+    }
+    if let Some(drain) = rate("spike") {
+        println!("spike drain / spread closed loop (completed orders/s): {:.1}%", drain / spread * 100.0);
+    }
 }
 
 /// Completed orders/s of the service's closed loop over the ceiling's.

@@ -13,6 +13,7 @@
 mod intake;
 mod saga;
 mod setup;
+mod stock;
 mod store;
 
 use anyhow::Context as _;

@@ -7,22 +7,23 @@
 //!   a CAS update of the order; events are published after the update, or
 //!   before it for steps with a single outcome (`has_single_outcome`), which
 //!   spares the separate `events_published` update of the terminal status.
-//! - Stock (reserve/commit/release): per SKU a CAS update at the revision
-//!   remembered from this process's last read or write of that SKU (a
-//!   conflict or a cache miss costs a read and a retry, 64 times at most).
+//! - Stock (reserve/commit/release): the group commit of `stock.rs`, one CAS
+//!   per batch at the revision this process last saw (a conflict or a cache
+//!   miss costs a read and a retry), confirmations riding on the next write.
 //! - Payment: the claim rides on the `STOCK_RESERVED` write of the order
 //!   record and the outcome on the next status write (no write of its own),
 //!   the simulated latency in between.
 
 use order_service::contracts::OrderEvent;
-use order_service::domain::{Order, OrderStatus, Outcome, PaymentRecord, PaymentState, Run, StockChange, StockRecord};
+use order_service::domain::{
+    FailureReason, Order, OrderStatus, Outcome, PaymentRecord, PaymentState, Run, StockChange, StockRecord, StockStep,
+};
 use std::time::Duration;
 use time::OffsetDateTime;
 
 use super::setup::Handles;
+use super::stock;
 use super::store::{self, WriteError};
-
-const MAX_CAS_ATTEMPTS: usize = 64;
 
 /// Runs `order` (as carried by `ORDER.created`) to a terminal status.
 pub(crate) async fn run(h: &Handles, order: Order, payment_latency: Duration) -> Result<Order, String> {
@@ -56,6 +57,7 @@ pub(crate) async fn run(h: &Handles, order: Order, payment_latency: Duration) ->
             order.events_published = true;
         }
         revision = store::update(&h.orders, &key, &order, revision).await?;
+        confirm(h, &order);
     }
 }
 
@@ -89,57 +91,16 @@ async fn load_or_create(h: &Handles, key: &str, order: Order) -> Result<(Order, 
     }
 }
 
-/// Read-modify-CAS of one stock record, starting from the cached revision
-/// (as `StockStore::modify`: a decision not to write is only trusted after
-/// a fresh read); returns what `change` said.
-async fn modify(
-    h: &Handles,
-    sku: &str,
-    change: impl Fn(&mut StockRecord) -> StockChange,
-) -> Result<(StockChange, StockRecord), String> {
-    let mut from_cache = h.stock_cache.get(sku);
-    for _ in 0..MAX_CAS_ATTEMPTS {
-        let trusted = from_cache.is_none();
-        let current = match from_cache.take() {
-            Some(cached) => Some(cached),
-            None => store::get::<StockRecord>(&h.inventory, sku).await?,
-        };
-        let (mut record, revision) = match current {
-            Some((record, revision)) => (record, Some(revision)),
-            None => (StockRecord::default(), None),
-        };
-        let outcome = change(&mut record);
-        if outcome != StockChange::Applied {
-            if trusted {
-                return Ok((outcome, record));
-            }
-            continue;
-        }
-        let written = match revision {
-            Some(revision) => store::update(&h.inventory, sku, &record, revision).await,
-            None => store::create(&h.inventory, sku, &record).await,
-        };
-        match written {
-            Ok(revision) => {
-                h.stock_cache.put(sku, &record, revision);
-                return Ok((outcome, record));
-            }
-            Err(WriteError::Conflict) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(format!("too much contention on {sku}"))
-}
-
 async fn reserve(h: &Handles, order: &Order) -> Result<Outcome, String> {
-    let id = order.order_id.as_str();
     let mut items = order.items.clone();
     items.sort_by(|a, b| a.sku.cmp(&b.sku));
     for (index, item) in items.iter().enumerate() {
-        let (outcome, record) = modify(h, &item.sku, |r| r.reserve(id, item.quantity, single_run())).await?;
+        let (id, quantity) = (order.order_id.to_string(), item.quantity);
+        let (outcome, record) = stock::modify(h, &item.sku, move |r| r.reserve(&id, quantity, single_run())).await?;
         if outcome == StockChange::Insufficient {
             for earlier in &items[..index] {
-                modify(h, &earlier.sku, |r| r.unreserve(id, single_run())).await?;
+                let id = order.order_id.to_string();
+                stock::modify(h, &earlier.sku, move |r| r.unreserve(&id, single_run())).await?;
             }
             let detail = format!("{}: wanted {}, available {}", item.sku, item.quantity, record.available);
             return Ok(Outcome::OutOfStock { detail });
@@ -159,9 +120,24 @@ async fn each_sku(
     change: fn(&mut StockRecord, &str, u32, Run) -> StockChange,
 ) -> Result<(), String> {
     for item in &order.items {
-        modify(h, &item.sku, |r| change(r, order.order_id.as_str(), item.quantity, single_run())).await?;
+        let (id, quantity) = (order.order_id.to_string(), item.quantity);
+        stock::modify(h, &item.sku, move |r| change(r, &id, quantity, single_run())).await?;
     }
     Ok(())
+}
+
+/// As the saga's `confirm_stock`: the order record now shows the outcome
+/// of the stock step that led to `order`'s status.
+fn confirm(h: &Handles, order: &Order) {
+    let step = match order.status {
+        OrderStatus::StockReserved => StockStep::Reserved,
+        OrderStatus::Completed => StockStep::Committed,
+        OrderStatus::Failed if order.failure_reason == Some(FailureReason::PaymentDeclined) => StockStep::Released,
+        _ => return,
+    };
+    for item in &order.items {
+        stock::confirm(h, &item.sku, order.order_id.as_str(), step);
+    }
 }
 
 /// The payment step: the claim was taken with the `STOCK_RESERVED` write

@@ -38,6 +38,8 @@ pub(crate) struct Handles {
     /// Last known record and revision per SKU, per connection (the
     /// service's `InventoryActor` keeps one per process).
     pub(crate) stock_cache: StockCache,
+    /// Group-commit lanes per SKU (shared by every task on this connection).
+    pub(crate) lanes: super::stock::Lanes,
 }
 
 /// The ceiling's copy of `StockStore`'s revision cache.
@@ -122,6 +124,7 @@ pub(crate) async fn attach(nats_url: &str, name: &str) -> anyhow::Result<Handles
         consumer,
         js,
         stock_cache: StockCache::default(),
+        lanes: super::stock::Lanes::default(),
     })
 }
 
