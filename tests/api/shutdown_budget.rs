@@ -4,6 +4,11 @@
 //! with a short delay and exits 0 within one payment timeout plus the
 //! flushes — far inside `SHUTDOWN_TIMEOUT_SECS`. The next instance then
 //! completes the order with exactly one charge.
+//!
+//! And the budget holds when everything is slow at once: a payment call
+//! longer than the budget and an OTLP collector that accepts connections but
+//! never answers. The process still exits within `SHUTDOWN_TIMEOUT_SECS`,
+//! the telemetry flush included.
 
 use std::time::{Duration, Instant};
 
@@ -54,4 +59,40 @@ async fn sigterm_while_the_provider_hangs_exits_within_one_payment_timeout_and_t
     assert_eq!(provider.charges(), 1, "charges made for the order");
     let keys: Vec<_> = provider.requests().into_iter().map(|r| r.idempotency_key).collect();
     assert!(keys.iter().all(|k| k.as_deref() == Some(order_id.as_str())), "one idempotency key: {keys:?}");
+}
+
+/// The whole stop must fit this, flushes included.
+const SMALL_BUDGET: Duration = Duration::from_secs(4);
+/// Exit after the budget: process teardown (the watchdog fires at +0.5 s).
+const EXIT_SLACK: Duration = Duration::from_secs(1);
+
+#[actix_web::test]
+async fn sigterm_with_a_call_and_a_telemetry_flush_longer_than_the_budget_exits_within_the_budget() {
+    let nats = NatsServer::start().await;
+    let provider = FakePaymentProvider::start();
+    provider.hold();
+    // Accepts connections (the kernel completes them) and never answers.
+    let collector = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the silent collector");
+    let otlp = format!("http://{}", collector.local_addr().expect("collector address"));
+    let budget = SMALL_BUDGET.as_secs().to_string();
+    let env = [
+        ("NATS_URL", nats.url()),
+        ("PAYMENT_GATEWAY_URL", provider.url.as_str()),
+        ("PAYMENT_TIMEOUT_MS", "30000"),
+        ("SHUTDOWN_TIMEOUT_SECS", budget.as_str()),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", otlp.as_str()),
+    ];
+    let mut service = ServiceProcess::start(&env).await;
+    let api = ApiClient::new(service.address.clone(), nats.url());
+    api.stock("SKU-B", 1).await;
+    api.place_order(&order_body("cust-budget", &[("SKU-B", 1, 100)], "tok_visa")).await;
+    eventually(|| async { (!provider.requests().is_empty()).then_some(()) }, WAIT).await;
+
+    let signalled = Instant::now();
+    let exit = service.terminate(Duration::from_secs(30)).await;
+    let stopped_in = signalled.elapsed();
+
+    let exit = exit.unwrap_or_else(|| panic!("still running {stopped_in:?} after SIGTERM"));
+    assert!(exit.success(), "exit after SIGTERM: {exit}");
+    assert!(stopped_in < SMALL_BUDGET + EXIT_SLACK, "stopped in {stopped_in:?}, budget {SMALL_BUDGET:?}");
 }
