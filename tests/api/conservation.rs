@@ -7,7 +7,7 @@ use futures::future::join_all;
 use serde_json::Value;
 
 use crate::helpers::{order_body, spawn_app};
-use crate::nats::NatsServer;
+use support::nats::NatsServer;
 
 type Items = &'static [(&'static str, u64, i64)];
 

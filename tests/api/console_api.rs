@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, assert_error_shape, order_body, spawn_app_with};
-use crate::nats::NatsServer;
+use support::nats::NatsServer;
 
 const TOKEN: &str = "order-list-token";
 

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use crate::browser::Browser;
 use crate::helpers::{TestApp, WAIT, order_body, spawn_app_with};
-use crate::nats::NatsServer;
+use support::nats::NatsServer;
 
 const TOKEN: &str = "console-test-token";
 /// What the README may carry without bloating the repository.

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::browser::Browser;
 use crate::helpers::{TestApp, WAIT, order_body, spawn_app_with};
-use crate::nats::NatsServer;
+use support::nats::NatsServer;
 
 const TOKEN: &str = "dashboard-test-token";
 const POOL_SIZE: usize = 4;

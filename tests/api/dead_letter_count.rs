@@ -6,8 +6,8 @@
 use async_nats::jetstream;
 
 use crate::helpers::{WAIT, eventually, http_client};
-use crate::nats::NatsServer;
 use crate::service_process::ServiceProcess;
+use support::nats::NatsServer;
 
 #[actix_web::test]
 async fn a_dead_lettering_that_fails_is_not_counted_and_one_that_succeeds_is() {

@@ -16,8 +16,8 @@ use serde_json::Value;
 
 use crate::events::all_events;
 use crate::helpers::{ApiClient, WAIT, eventually, order_body};
-use crate::nats::NatsServer;
 use crate::service_process::ServiceProcess;
+use support::nats::NatsServer;
 
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Orders accepted before SIGTERM; the client keeps going during the drain.

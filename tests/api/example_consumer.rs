@@ -16,8 +16,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::helpers::{TestApp, WAIT, eventually, order_body, spawn_app};
-use crate::nats::NatsServer;
 use revenue::{Line, Revenue};
+use support::nats::NatsServer;
 
 const CONSUMER: &str = "revenue-test";
 const CUSTOMERS: [&str; 3] = ["cust-r1", "cust-r2", "cust-r3"];

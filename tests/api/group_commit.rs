@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::helpers::{eventually, test_settings};
-use crate::nats::NatsServer;
+use support::nats::NatsServer;
 
 const SKU: &str = "SKU-HOT";
 

@@ -1,7 +1,7 @@
 //! Operational endpoints: liveness, readiness and Prometheus metrics.
 
 use crate::helpers::{order_body, spawn_app};
-use crate::nats::NatsServer;
+use support::nats::NatsServer;
 
 #[actix_web::test]
 async fn health_and_ready_are_200_when_nats_is_up() {

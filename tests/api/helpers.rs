@@ -11,7 +11,7 @@ use order_service::startup::{Application, ShutdownHandle};
 use serde_json::{Value, json};
 
 use crate::events::{self, Event, terminal_events};
-use crate::nats::NatsServer;
+use support::nats::NatsServer;
 
 /// The bound for any single asynchronous outcome a test waits for.
 pub(crate) const WAIT: Duration = Duration::from_secs(20);

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::events::stream_message_count;
 use crate::helpers::{WAIT, assert_error_shape, eventually, order_body, spawn_app, spawn_app_with};
-use crate::nats::NatsServer;
+use support::nats::NatsServer;
 
 const TOKEN: &str = "s3cret-admin-token";
 

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::events::created_order_ids;
 use crate::helpers::{assert_error_shape, order_body, spawn_app, test_settings};
-use crate::nats::NatsServer;
+use support::nats::NatsServer;
 
 async fn status_and_id(response: reqwest::Response) -> (u16, String) {
     let status = response.status().as_u16();

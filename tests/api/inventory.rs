@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::{assert_error_shape, spawn_app};
-use crate::nats::NatsServer;
+use support::nats::NatsServer;
 
 #[actix_web::test]
 async fn unknown_sku_is_404_with_json_error() {

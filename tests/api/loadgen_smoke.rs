@@ -7,8 +7,8 @@
 use serde_json::Value;
 use std::time::Duration;
 
-use crate::nats::NatsServer;
 use crate::service_process::ServiceProcess;
+use support::nats::NatsServer;
 
 const ORDERS: u64 = 300;
 

@@ -3,15 +3,15 @@
 //! Every test starts its own nats-server (from `NATS_SERVER_BIN`) on a random
 //! port with a temporary store, then the service: in process through
 //! `Application` (most tests) or as the real `order-service` binary (restart
-//! tests). Support code lives in `helpers`, `nats`, `events`,
-//! `payment_fake`, `service_process`, `otlp` (a trace collector) and
+//! tests). Support code lives in the `support` crate (tests/support: the
+//! nats-server launcher), `helpers`, `events`, `payment_fake`,
+//! `service_process`, `otlp` (a trace collector) and
 //! `browser` (headless Chromium over the DevTools protocol); every other
 //! module is a group of contract tests.
 
 mod browser;
 mod events;
 mod helpers;
-mod nats;
 mod otlp;
 mod payment_fake;
 mod service_process;

@@ -4,12 +4,11 @@
 //! least-privilege account of `docker/k8s/nats-auth.conf`; a wrong password
 //! fails start-up with an error naming the problem, within a bound.
 //!
-//! The server here is not `nats::NatsServer` (that one is plain and open):
-//! `SecureNats` writes its own configuration, and is ready once a client
-//! with the right credentials and certificates connects and flushes.
+//! `SecureNats` is the shared `NatsServer` with a configuration of its own
+//! (TLS, the account), ready once a client with the right credentials and
+//! certificates connects and flushes.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use order_service::config::{NatsAuth, Secret, Settings};
@@ -19,13 +18,14 @@ use rcgen::{
     KeyUsagePurpose,
 };
 
+use support::nats::{NatsOptions, NatsServer};
+
 use crate::helpers::{ApiClient, WAIT, eventually, order_body, test_settings};
 
 const USER: &str = "order-service";
 const PASSWORD: &str = "s3cret-for-tests";
 /// The documented least-privilege account, included by the test server.
 const AUTH_CONF: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docker/k8s/nats-auth.conf");
-const START_TIMEOUT: Duration = Duration::from_secs(15);
 
 #[actix_web::test]
 async fn service_runs_orders_and_changes_bucket_retention_over_mutual_tls_with_least_privilege_credentials() {
@@ -95,8 +95,7 @@ async fn wrong_nats_password_fails_start_up_with_an_authorization_error() {
 /// A nats-server with JetStream, mutual TLS and the documented account.
 #[derive(Debug)]
 struct SecureNats {
-    child: Child,
-    dir: tempfile::TempDir,
+    server: NatsServer,
     port: u16,
 }
 
@@ -105,21 +104,17 @@ impl SecureNats {
         let dir = tempfile::tempdir().expect("temp dir for nats-server");
         write_pki(dir.path());
         std::fs::copy(AUTH_CONF, dir.path().join("nats-auth.conf")).expect("copy docker/k8s/nats-auth.conf");
-        std::fs::write(dir.path().join("nats.conf"), server_config(dir.path())).expect("write nats.conf");
-        let bin = std::env::var_os("NATS_SERVER_BIN").expect("NATS_SERVER_BIN (make tools installs one)");
-        let child = Command::new(&bin)
-            .arg("-c")
-            .arg(dir.path().join("nats.conf"))
-            .env("ORDER_SERVICE_NATS_PASSWORD", PASSWORD)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start nats-server");
-        let mut server = Self { child, dir, port: 0 };
-        server.port = server.wait_for_port().await;
-        server.wait_until_ready().await;
-        server
+        let options = NatsOptions {
+            config: Some(server_config(dir.path())),
+            env: vec![("ORDER_SERVICE_NATS_PASSWORD".into(), PASSWORD.into())],
+            ..NatsOptions::default()
+        };
+        let mut server = NatsServer::spawn_in(dir, options).await;
+        let port = server.url().rsplit(':').next().and_then(|p| p.parse().ok()).expect("port in nats URL");
+        let dir = server.dir().to_path_buf();
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        server.wait_until("accepts the credentials and certificates", |url| tls_client_flushes(url, dir.clone())).await;
+        Self { server, port }
     }
 
     fn url(&self) -> String {
@@ -127,7 +122,7 @@ impl SecureNats {
     }
 
     fn path(&self, file: &str) -> PathBuf {
-        self.dir.path().join(file)
+        self.server.dir().join(file)
     }
 
     /// Credentials and client TLS as the service's `NATS_*` variables give them.
@@ -143,67 +138,28 @@ impl SecureNats {
         }
     }
 
-    async fn wait_for_port(&mut self) -> u16 {
-        let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            if let Some(port) = read_port(self.dir.path()) {
-                return port;
-            }
-            self.fail_if_exited();
-            assert!(Instant::now() < deadline, "nats-server wrote no ports file\n{}", self.log());
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    async fn wait_until_ready(&mut self) {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            let options = async_nats::ConnectOptions::new()
-                .user_and_password(USER.into(), PASSWORD.into())
-                .add_root_certificates(self.path("ca.pem"))
-                .add_client_certificate(self.path("client.pem"), self.path("client-key.pem"))
-                .require_tls(true);
-            if let Ok(client) = options.connect(self.url()).await
-                && client.flush().await.is_ok()
-            {
-                return;
-            }
-            self.fail_if_exited();
-            assert!(Instant::now() < deadline, "nats-server at {} not ready\n{}", self.url(), self.log());
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    fn fail_if_exited(&mut self) {
-        if let Ok(Some(status)) = self.child.try_wait() {
-            panic!("nats-server exited early ({status})\n{}", self.log());
-        }
-    }
-
     fn log(&self) -> String {
-        std::fs::read_to_string(self.path("nats.log")).unwrap_or_default()
+        self.server.log()
     }
 }
 
-impl Drop for SecureNats {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Whether a client with the right credentials and certificates connects
+/// and flushes.
+async fn tls_client_flushes(url: String, dir: PathBuf) -> bool {
+    let options = async_nats::ConnectOptions::new()
+        .user_and_password(USER.into(), PASSWORD.into())
+        .add_root_certificates(dir.join("ca.pem"))
+        .add_client_certificate(dir.join("client.pem"), dir.join("client-key.pem"))
+        .require_tls(true);
+    matches!(options.connect(url).await, Ok(client) if client.flush().await.is_ok())
 }
 
+/// TLS and the account; the launcher's flags add the port, the store, the
+/// ports file and the log.
 fn server_config(dir: &Path) -> String {
     let at = |file: &str| dir.join(file).display().to_string();
     format!(
-        r#"host: 127.0.0.1
-port: -1
-ports_file_dir: "{dir}"
-log_file: "{log}"
-jetstream {{
-    store_dir: "{store}"
-}}
-tls {{
+        r#"tls {{
     cert_file: "{cert}"
     key_file: "{key}"
     ca_file: "{ca}"
@@ -212,9 +168,6 @@ tls {{
 }}
 include ./nats-auth.conf
 "#,
-        dir = dir.display(),
-        log = at("nats.log"),
-        store = at("store"),
         cert = at("server.pem"),
         key = at("server-key.pem"),
         ca = at("ca.pem"),
@@ -247,11 +200,6 @@ fn write_leaf(dir: &Path, name: &str, ca: &Issuer<'_, KeyPair>, names: Vec<Strin
 
 fn write(dir: &Path, file: &str, pem: &str) {
     std::fs::write(dir.join(file), pem).unwrap_or_else(|e| panic!("write {file}: {e}"));
-}
-
-/// The client port from `<dir>/*.ports` (`{"nats": ["tls://127.0.0.1:PORT"]}`).
-fn read_port(dir: &Path) -> Option<u16> {
-    crate::nats::read_ports_file(dir)?.rsplit(':').next()?.parse().ok()
 }
 
 /// Whether a client without TLS or credentials is turned away.

@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use crate::helpers::spawn_app_with;
-use crate::nats::NatsServer;
+use support::nats::NatsServer;
 
 const COMMITTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/openapi.json");
 

@@ -11,7 +11,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::events::subjects;
 use crate::helpers::{assert_error_shape, order_body, spawn_app, spawn_app_with};
-use crate::nats::NatsServer;
+use support::nats::NatsServer;
 
 #[actix_web::test]
 async fn placed_order_completes_with_created_reserved_captured_completed_events_in_order() {

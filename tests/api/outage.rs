@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::events::created_order_ids;
 use crate::helpers::{WAIT, assert_error_shape, eventually, order_body, spawn_app};
-use crate::nats::NatsServer;
+use support::nats::NatsServer;
 
 #[actix_web::test]
 async fn nats_outage_answers_503_with_retry_after_and_publishes_nothing() {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::chaos::proxy::{FaultProxy, Mode};
 use crate::helpers::{WAIT, eventually, order_body, spawn_app_with};
-use crate::nats::NatsServer;
+use support::nats::NatsServer;
 
 async fn ready_status(app: &crate::helpers::TestApp) -> Option<u16> {
     let response = app.client.get(format!("{}/ready", app.address)).send().await.ok()?;

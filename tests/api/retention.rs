@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_nats::jetstream;
 
 use crate::helpers::{order_body, spawn_app_with};
-use crate::nats::NatsServer;
+use support::nats::NatsServer;
 
 const DAY: Duration = Duration::from_secs(86_400);
 

@@ -9,6 +9,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use support::process::free_port;
+
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// One run of the `order-service` binary.
@@ -94,23 +96,4 @@ impl Drop for ServiceProcess {
         }
         self.kill();
     }
-}
-
-/// Where `free_port` looks: below Linux's default ephemeral range
-/// (32768-60999), from which `bind(:0)` and every outgoing connection take
-/// their ports. A port picked there and released could be taken by some
-/// client's connection before the service binds it ("Address already in
-/// use"); below it, only another test picking the same port can collide,
-/// and the bind check rules out one that is taken.
-const PORTS: std::ops::Range<u16> = 20_000..32_768;
-
-/// A port nothing listens on right now (bound, read, released).
-pub(crate) fn free_port() -> u16 {
-    for _ in 0..100 {
-        let port = rand::random_range(PORTS);
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-    panic!("no free port in {PORTS:?} after 100 tries");
 }

@@ -4,7 +4,7 @@
 use futures::future::join_all;
 
 use crate::helpers::{order_body, spawn_app, spawn_app_with};
-use crate::nats::NatsServer;
+use support::nats::NatsServer;
 
 #[actix_web::test]
 async fn shutdown_stops_http_and_returns_cleanly() {

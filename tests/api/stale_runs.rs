@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::helpers::test_settings;
-use crate::nats::NatsServer;
+use support::nats::NatsServer;
 
 const ORDER: &str = "0190b2a4-0000-7000-8000-000000000001";
 const SKU: &str = "SKU-STALE";

@@ -16,9 +16,9 @@ use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
 use serde_json::{Value, json};
 
 use crate::helpers::{ApiClient, WAIT, order_body};
-use crate::nats::NatsServer;
 use crate::otlp::{ExportedSpan, OtlpReceiver, lock};
 use crate::service_process::ServiceProcess;
+use support::nats::NatsServer;
 
 const SERVICE_NAME: &str = "order-service-under-test";
 

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::events::created_order_ids;
 use crate::helpers::{TestApp, assert_error_shape, order_body, spawn_app};
-use crate::nats::NatsServer;
+use support::nats::NatsServer;
 
 fn item(sku: &str, quantity: i64, price: i64) -> Value {
     json!({"sku": sku, "quantity": quantity, "unit_price_minor": price})

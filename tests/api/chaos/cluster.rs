@@ -10,10 +10,10 @@ use std::time::Duration;
 use super::harness::{Scenario, World, bounded, service_env, stock_up};
 use super::invariants::Expectations;
 use super::load::{Load, LoadPlan};
-use super::nats_node::NatsCluster;
 use super::observe::Api;
 use super::provider::ScriptedProvider;
 use super::service::ChaosService;
+use support::nats::NatsCluster;
 
 #[actix_web::test]
 async fn every_accepted_order_ends_once_when_nats_cluster_nodes_and_the_stream_leader_die() {
@@ -34,7 +34,7 @@ async fn run() {
     load.wait_accepted(5, Duration::from_secs(10)).await;
 
     let leader = nats.wait_stream_healthy("ORDERS", None).await;
-    nats.node(&leader).kill();
+    nats.node(&leader).stop();
     scenario.fault(&format!("SIGKILL {leader}, the ORDERS stream leader"));
     let successor = nats.wait_stream_healthy("ORDERS", Some(&leader)).await;
     scenario.note(&format!("ORDERS leader is now {successor}"));
@@ -43,12 +43,11 @@ async fn run() {
     scenario.note(&format!("{leader} is back and current"));
     tokio::time::sleep(Duration::from_secs(1)).await;
     let current = nats.wait_stream_healthy("ORDERS", None).await;
-    let follower = nats.nodes.iter().map(|n| n.name.clone()).find(|n| *n != current).expect("a follower");
-    nats.node(&follower).kill();
+    let follower = nats.nodes.iter().map(|n| n.name().to_string()).find(|n| *n != current).expect("a follower");
+    nats.node(&follower).stop();
     scenario.fault(&format!("SIGKILL {follower}, an ORDERS follower (stays down)"));
     let report = load.finish().await;
 
-    let running: Vec<String> = nats.nodes.iter().filter(|n| n.is_running()).map(|n| n.url()).collect();
-    let world = World { api: &api, nats_urls: running.join(","), provider: &provider, services: vec![&service] };
+    let world = World { api: &api, nats_urls: nats.running_urls(), provider: &provider, services: vec![&service] };
     scenario.finish(world, report, Expectations::default()).await;
 }

@@ -7,8 +7,8 @@
 //!
 //! Run: `NATS_SERVER_BIN=.tools/nats-server cargo test --test api chaos -- --nocapture`.
 //!
-//! Support: `process` (children and signals), `nats_node`, `service`,
-//! `provider`, `proxy`, `load` (the clients), `observe` (reading what the
+//! Support: the `support` crate's `NatsCluster` (one node or three) and
+//! processes, `service`, `provider`, `proxy`, `load` (the clients), `observe` (reading what the
 //! system recorded), `invariants` (the checks) and `harness` (set-up and
 //! the final report shared by the scenarios). Every other module is one
 //! scenario.
@@ -16,9 +16,7 @@
 mod harness;
 mod invariants;
 mod load;
-mod nats_node;
 mod observe;
-mod process;
 mod provider;
 pub(crate) mod proxy;
 mod service;

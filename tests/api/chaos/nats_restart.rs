@@ -10,11 +10,11 @@ use std::time::Duration;
 use super::harness::{Scenario, World, bounded, service_env, stock_up};
 use super::invariants::Expectations;
 use super::load::{Load, LoadPlan};
-use super::nats_node::NatsCluster;
 use super::observe::Api;
 use super::provider::ScriptedProvider;
 use super::proxy::{FaultProxy, Mode};
 use super::service::ChaosService;
+use support::nats::NatsCluster;
 
 #[actix_web::test]
 async fn every_accepted_order_ends_once_when_nats_server_stops_and_restarts_mid_run() {
@@ -59,8 +59,8 @@ async fn run() {
 async fn outage(scenario: &mut Scenario, nats: &mut NatsCluster, service: &ChaosService, signal: &str, down: Duration) {
     let node = nats.node("n1");
     match signal {
-        "TERM" => node.terminate().await,
-        _ => node.kill(),
+        "TERM" => node.terminate(Duration::from_secs(10)).await,
+        _ => node.stop(),
     }
     scenario.fault(&format!("SIG{signal} nats-server, down for {down:?}"));
     tokio::time::sleep(down).await;

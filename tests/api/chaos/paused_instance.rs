@@ -11,10 +11,10 @@ use std::time::Duration;
 use super::harness::{ACK_WAIT_SECS, Scenario, World, bounded, service_env, stock_up};
 use super::invariants::Expectations;
 use super::load::{Load, LoadPlan};
-use super::nats_node::NatsCluster;
 use super::observe::Api;
 use super::provider::{FaultPlan, ScriptedProvider};
 use super::service::ChaosService;
+use support::nats::NatsCluster;
 
 #[actix_web::test]
 async fn a_paused_instance_resuming_after_ack_wait_neither_charges_twice_nor_ends_an_order_twice() {

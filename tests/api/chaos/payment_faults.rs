@@ -12,11 +12,11 @@ use std::time::{Duration, Instant};
 use super::harness::{Scenario, World, bounded, service_env, stock_up};
 use super::invariants::Expectations;
 use super::load::{Load, LoadPlan};
-use super::nats_node::NatsCluster;
 use super::observe::Api;
 use super::provider::{FaultPlan, ScriptedProvider};
 use super::proxy::{FaultProxy, Mode};
 use super::service::ChaosService;
+use support::nats::NatsCluster;
 
 const SUBMIT_FOR: Duration = Duration::from_secs(12);
 

@@ -16,10 +16,10 @@ use serde_json::Value;
 use super::harness::{Scenario, World, bounded, service_env, stock_up};
 use super::invariants::Expectations;
 use super::load::{Load, LoadPlan};
-use super::nats_node::NatsCluster;
 use super::observe::{self, Api};
 use super::provider::ScriptedProvider;
 use super::service::ChaosService;
+use support::nats::NatsCluster;
 
 /// One poison message: what it is, its `Order-Id` header, its payload and
 /// the text its dead-letter reason must contain.

@@ -10,10 +10,10 @@ use std::time::Duration;
 use super::harness::{Scenario, World, bounded, service_env, stock_up};
 use super::invariants::Expectations;
 use super::load::{Load, LoadPlan};
-use super::nats_node::NatsCluster;
 use super::observe::Api;
 use super::provider::ScriptedProvider;
 use super::service::ChaosService;
+use support::nats::NatsCluster;
 
 #[actix_web::test]
 async fn three_replicas_on_a_cluster_lose_no_order_when_a_replica_and_the_stream_leader_die() {
@@ -47,14 +47,13 @@ async fn run() {
     replicas[2].kill();
     scenario.fault("SIGKILL replica-2 (stays down)");
     let leader = nats.wait_stream_healthy("ORDERS", None).await;
-    nats.node(&leader).kill();
+    nats.node(&leader).stop();
     scenario.fault(&format!("SIGKILL {leader}, the ORDERS stream leader (stays down)"));
     let successor = nats.wait_stream_healthy("ORDERS", Some(&leader)).await;
     scenario.note(&format!("ORDERS leader is now {successor}"));
     let report = load.finish().await;
 
-    let running: Vec<String> = nats.nodes.iter().filter(|n| n.is_running()).map(|n| n.url()).collect();
     let survivors: Vec<&ChaosService> = replicas.iter().filter(|r| r.is_running()).collect();
-    let world = World { api: &api, nats_urls: running.join(","), provider: &provider, services: survivors };
+    let world = World { api: &api, nats_urls: nats.running_urls(), provider: &provider, services: survivors };
     scenario.finish(world, report, Expectations::default()).await;
 }

@@ -11,9 +11,8 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use super::process::Proc;
 use crate::helpers::http_client;
-use crate::service_process::free_port;
+use support::process::{Proc, free_port, log_tail};
 
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -70,7 +69,7 @@ impl ChaosService {
         let log = self.log.clone();
         let proc = &mut self.proc;
         let exited = || proc.as_mut().and_then(Proc::exited);
-        let logs = || super::process::log_tail(&log, 60);
+        let logs = || log_tail(&log, 60);
         crate::helpers::wait_until_healthy(&name, &address, START_TIMEOUT, exited, logs).await;
     }
 
@@ -130,7 +129,7 @@ impl ChaosService {
     }
 
     pub(crate) fn log_tail(&self, lines: usize) -> String {
-        super::process::log_tail(&self.log, lines)
+        log_tail(&self.log, lines)
     }
 }
 

@@ -12,10 +12,10 @@ use rand::Rng;
 use super::harness::{Scenario, World, bounded, service_env, stock_up};
 use super::invariants::Expectations;
 use super::load::{Load, LoadPlan};
-use super::nats_node::NatsCluster;
 use super::observe::Api;
 use super::provider::{FaultPlan, ScriptedProvider};
 use super::service::ChaosService;
+use support::nats::NatsCluster;
 
 const KILLS: usize = 3;
 
