@@ -17,8 +17,8 @@ use time::OffsetDateTime;
 
 use crate::events::{Event as StoredEvent, subjects};
 use crate::helpers::{order_body, spawn_app, spawn_app_with};
-use crate::payment_fake::FakePaymentProvider;
 use support::nats::NatsServer;
+use support::provider::FakePaymentProvider;
 
 const TOKEN: &str = "tok_contract_visa";
 const DECLINE_TOKEN: &str = "tok_decline_contract";

@@ -8,8 +8,8 @@ use serde_json::Value;
 use std::time::Duration;
 
 use crate::helpers::{eventually, order_body, spawn_app_with};
-use crate::payment_fake::FakePaymentProvider;
 use support::nats::NatsServer;
+use support::provider::FakePaymentProvider;
 
 /// Two deliveries, each with the payment actor's full retry schedule (~3 s),
 /// and the 1 s nak delay between them.

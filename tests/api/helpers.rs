@@ -10,6 +10,8 @@ use order_service::config::Settings;
 use order_service::startup::{Application, ShutdownHandle};
 use serde_json::{Value, json};
 
+pub(crate) use support::http::{http_client, serve_on_loopback, wait_until_healthy};
+
 use crate::events::{self, Event, terminal_events};
 use support::nats::NatsServer;
 
@@ -40,13 +42,6 @@ where
         assert!(Instant::now() < deadline, "condition not met within {timeout:?}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-/// An HTTP client for tests (reqwest is built without a default TLS crypto
-/// provider, so install ring first, as the service does).
-pub(crate) fn http_client() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("reqwest client")
 }
 
 /// A valid `POST /orders` body: `items` are `(sku, quantity, unit_price_minor)`.
@@ -241,49 +236,5 @@ impl TestApp {
             let result = outcome.expect("service did not stop after shutdown").expect("run task");
             result.expect("run_until_stopped returned an error");
         }
-    }
-}
-
-/// Serves `configure`'s routes on 127.0.0.1:0 inside the current actix
-/// System (fake providers, receivers); returns the base URL and a handle.
-pub(crate) fn serve_on_loopback<F>(what: &str, configure: F) -> (std::net::SocketAddr, actix_web::dev::ServerHandle)
-where
-    F: Fn(&mut actix_web::web::ServiceConfig) + Clone + Send + 'static,
-{
-    let server = actix_web::HttpServer::new(move || actix_web::App::new().configure(configure.clone()))
-        .workers(1)
-        .disable_signals()
-        .shutdown_timeout(1)
-        .bind(("127.0.0.1", 0))
-        .unwrap_or_else(|e| panic!("bind {what}: {e}"));
-    let address = server.addrs()[0];
-    let server = server.run();
-    let handle = server.handle();
-    actix_web::rt::spawn(server);
-    (address, handle)
-}
-
-/// Polls `GET {address}/health` every 50 ms until it answers 200. Panics
-/// with `logs()` when `exited()` reports that the process ended, or after
-/// `timeout`.
-pub(crate) async fn wait_until_healthy(
-    name: &str,
-    address: &str,
-    timeout: Duration,
-    mut exited: impl FnMut() -> Option<std::process::ExitStatus>,
-    logs: impl Fn() -> String,
-) {
-    let client = http_client();
-    let deadline = Instant::now() + timeout;
-    loop {
-        let health = client.get(format!("{address}/health")).send().await;
-        if health.is_ok_and(|r| r.status().is_success()) {
-            return;
-        }
-        if let Some(status) = exited() {
-            panic!("{name} exited at start ({status}):\n{}", logs());
-        }
-        assert!(Instant::now() < deadline, "{name} not healthy in {timeout:?}:\n{}", logs());
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

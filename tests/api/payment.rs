@@ -6,8 +6,8 @@ use prost::Message as _;
 
 use crate::events::subjects;
 use crate::helpers::{WAIT, eventually, order_body, spawn_app, spawn_app_with};
-use crate::payment_fake::FakePaymentProvider;
 use support::nats::NatsServer;
+use support::provider::FakePaymentProvider;
 
 const DECLINE_EVENTS: [&str; 5] =
     ["ORDER.created", "ORDER.inventory_reserved", "ORDER.payment_declined", "ORDER.inventory_released", "ORDER.failed"];

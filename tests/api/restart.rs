@@ -6,9 +6,9 @@ use std::time::Duration;
 use futures::future::join_all;
 
 use crate::helpers::{ApiClient, WAIT, eventually, order_body};
-use crate::payment_fake::FakePaymentProvider;
 use crate::service_process::ServiceProcess;
 use support::nats::NatsServer;
+use support::provider::FakePaymentProvider;
 
 #[actix_web::test]
 async fn service_killed_during_payment_completes_the_order_after_restart_with_one_charge() {

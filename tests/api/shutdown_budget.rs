@@ -13,9 +13,9 @@
 use std::time::{Duration, Instant};
 
 use crate::helpers::{ApiClient, WAIT, eventually, order_body};
-use crate::payment_fake::FakePaymentProvider;
 use crate::service_process::ServiceProcess;
 use support::nats::NatsServer;
+use support::provider::FakePaymentProvider;
 
 const PAYMENT_TIMEOUT: Duration = Duration::from_secs(2);
 /// What the NATS and telemetry flushes may take together (`shutdown`).

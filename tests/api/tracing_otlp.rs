@@ -6,56 +6,20 @@
 //! the order's `traceparent`. Also: SIGTERM exits promptly even when the
 //! collector accepts connections but never answers.
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use actix_web::{HttpRequest, HttpResponse, web};
 use async_nats::jetstream::{self, consumer::DeliverPolicy, consumer::pull::OrderedConfig};
 use futures::StreamExt;
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
 use serde_json::{Value, json};
 
 use crate::helpers::{ApiClient, WAIT, order_body};
-use crate::otlp::{ExportedSpan, OtlpReceiver, lock};
+use crate::otlp::{ExportedSpan, OtlpReceiver};
 use crate::service_process::ServiceProcess;
 use support::nats::NatsServer;
+use support::provider::FakePaymentProvider;
 
 const SERVICE_NAME: &str = "order-service-under-test";
-
-/// A payment provider that records each call's `traceparent` and charges.
-struct TraceparentProvider {
-    url: String,
-    seen: Arc<Mutex<Vec<Option<String>>>>,
-    server: actix_web::dev::ServerHandle,
-}
-
-impl TraceparentProvider {
-    fn start() -> Self {
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let data = web::Data::from(seen.clone());
-        let (address, handle) = crate::helpers::serve_on_loopback("payment provider", move |cfg| {
-            cfg.app_data(data.clone()).route("/v1/charges", web::post().to(charge));
-        });
-        Self { url: format!("http://{address}"), seen, server: handle }
-    }
-
-    fn traceparents(&self) -> Vec<Option<String>> {
-        lock(&self.seen).clone()
-    }
-}
-
-impl Drop for TraceparentProvider {
-    fn drop(&mut self) {
-        actix_web::rt::spawn(self.server.stop(false));
-    }
-}
-
-async fn charge(req: HttpRequest, seen: web::Data<Mutex<Vec<Option<String>>>>) -> HttpResponse {
-    let traceparent = req.headers().get("traceparent").and_then(|v| v.to_str().ok()).map(String::from);
-    let mut seen = lock(&seen);
-    seen.push(traceparent);
-    HttpResponse::Ok().json(json!({"charge_id": format!("ch_{}", seen.len()), "status": "succeeded"}))
-}
 
 /// The spans of one completed order, found by name.
 const ORDER_SPANS: [&str; 8] = [
@@ -197,7 +161,7 @@ fn assert_order_links<'a>(trace: &Trace<'a>, order_id: &str) -> (&'a ExportedSpa
 #[actix_web::test]
 async fn one_order_is_one_trace_from_the_http_request_to_the_payment_provider() {
     let receiver = OtlpReceiver::start();
-    let provider = TraceparentProvider::start();
+    let provider = FakePaymentProvider::start();
     let nats = NatsServer::start().await;
     let env = [
         ("NATS_URL", nats.url()),
@@ -219,7 +183,7 @@ async fn one_order_is_one_trace_from_the_http_request_to_the_payment_provider() 
     let (http, call) = assert_order_links(&trace, &order_id);
 
     let trace_id = &http.trace_id;
-    let provider_saw = provider.traceparents();
+    let provider_saw: Vec<_> = provider.requests().into_iter().map(|r| r.traceparent).collect();
     assert_eq!(provider_saw, [Some(format!("00-{trace_id}-{}-01", call.span_id))], "traceparent at the provider");
     let events = event_traceparents(nats.url()).await;
     assert_eq!(events.len(), 4, "one order's events: {events:?}");

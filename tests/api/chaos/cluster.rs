@@ -11,9 +11,9 @@ use super::harness::{Scenario, World, bounded, service_env, stock_up};
 use super::invariants::Expectations;
 use super::load::{Load, LoadPlan};
 use super::observe::Api;
-use super::provider::ScriptedProvider;
 use super::service::ChaosService;
 use support::nats::NatsCluster;
+use support::provider::FakePaymentProvider;
 
 #[actix_web::test]
 async fn every_accepted_order_ends_once_when_nats_cluster_nodes_and_the_stream_leader_die() {
@@ -23,8 +23,8 @@ async fn every_accepted_order_ends_once_when_nats_cluster_nodes_and_the_stream_l
 async fn run() {
     let mut scenario = Scenario::new("cluster");
     let mut nats = NatsCluster::three().await;
-    let provider = ScriptedProvider::start();
-    let mut env = service_env(&nats.urls(), &provider.url());
+    let provider = FakePaymentProvider::start();
+    let mut env = service_env(&nats.urls(), &provider.url);
     env.push(("NATS_REPLICAS", "3".to_string()));
     let service = ChaosService::start("order-service", &env).await;
     let api = Api::new(vec![service.address.clone()]);

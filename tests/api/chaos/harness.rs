@@ -16,8 +16,8 @@ use futures::StreamExt;
 use super::invariants::{self, Expectations, Observed, StockLevel};
 use super::load::{Accepted, LoadReport, STOCK};
 use super::observe::{self, Api};
-use super::provider::ScriptedProvider;
 use super::service::ChaosService;
+use support::provider::FakePaymentProvider;
 
 /// Short ack_wait so redeliveries after a fault come within seconds.
 pub(crate) const ACK_WAIT_SECS: &str = "2";
@@ -132,7 +132,7 @@ impl Scenario {
 pub(crate) struct World<'a> {
     pub(crate) api: &'a Api,
     pub(crate) nats_urls: String,
-    pub(crate) provider: &'a ScriptedProvider,
+    pub(crate) provider: &'a FakePaymentProvider,
     /// Services whose in-flight work must drain before the checks.
     pub(crate) services: Vec<&'a ChaosService>,
 }
@@ -202,7 +202,7 @@ async fn observe_all(world: &World<'_>, load: &LoadReport) -> Observed {
     Observed {
         orders: orders.collect().await,
         events: events.unwrap_or_else(|e| panic!("cannot read ORDERS: {e}")),
-        charges: world.provider.charges(),
+        charges: world.provider.charge_list(),
         key_mismatches,
         stock,
         dead_letters: api.dead_letters().await.expect("GET /dlq answers"),

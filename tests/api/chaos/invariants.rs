@@ -24,7 +24,7 @@ use serde_json::Value;
 
 use super::load::{Accepted, LoadReport};
 use super::observe::StreamEvent;
-use super::provider::Charge;
+use support::provider::Charge;
 
 /// What the scenario itself put into the system on purpose.
 #[derive(Debug, Default, Clone)]

@@ -7,9 +7,10 @@
 //!
 //! Run: `NATS_SERVER_BIN=.tools/nats-server cargo test --test api chaos -- --nocapture`.
 //!
-//! Support: the `support` crate's `NatsCluster` (one node or three) and
-//! processes, `service`, `provider`, `proxy`, `load` (the clients), `observe` (reading what the
-//! system recorded), `invariants` (the checks) and `harness` (set-up and
+//! Support: the `support` crate's `NatsCluster` (one node or three),
+//! processes and `FakePaymentProvider` (with a `FaultPlan`); `service`,
+//! `proxy`, `load` (the clients), `observe` (reading what the system
+//! recorded), `invariants` (the checks) and `harness` (set-up and
 //! the final report shared by the scenarios). Every other module is one
 //! scenario.
 
@@ -17,7 +18,6 @@ mod harness;
 mod invariants;
 mod load;
 mod observe;
-mod provider;
 pub(crate) mod proxy;
 mod service;
 

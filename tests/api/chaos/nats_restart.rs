@@ -11,10 +11,10 @@ use super::harness::{Scenario, World, bounded, service_env, stock_up};
 use super::invariants::Expectations;
 use super::load::{Load, LoadPlan};
 use super::observe::Api;
-use super::provider::ScriptedProvider;
 use super::proxy::{FaultProxy, Mode};
 use super::service::ChaosService;
 use support::nats::NatsCluster;
+use support::provider::FakePaymentProvider;
 
 #[actix_web::test]
 async fn every_accepted_order_ends_once_when_nats_server_stops_and_restarts_mid_run() {
@@ -26,8 +26,8 @@ async fn run() {
     let mut nats = NatsCluster::single().await;
     let nats_address = nats.urls().trim_start_matches("nats://").parse().expect("nats socket address");
     let proxy = FaultProxy::start(nats_address).await;
-    let provider = ScriptedProvider::start();
-    let env = service_env(&proxy.url("nats"), &provider.url());
+    let provider = FakePaymentProvider::start();
+    let env = service_env(&proxy.url("nats"), &provider.url);
     let service = ChaosService::start("order-service", &env).await;
     let api = Api::new(vec![service.address.clone()]);
     stock_up(&api).await;

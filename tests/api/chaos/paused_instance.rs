@@ -12,9 +12,9 @@ use super::harness::{ACK_WAIT_SECS, Scenario, World, bounded, service_env, stock
 use super::invariants::Expectations;
 use super::load::{Load, LoadPlan};
 use super::observe::Api;
-use super::provider::{FaultPlan, ScriptedProvider};
 use super::service::ChaosService;
 use support::nats::NatsCluster;
+use support::provider::{FakePaymentProvider, FaultPlan};
 
 #[actix_web::test]
 async fn a_paused_instance_resuming_after_ack_wait_neither_charges_twice_nor_ends_an_order_twice() {
@@ -24,10 +24,10 @@ async fn a_paused_instance_resuming_after_ack_wait_neither_charges_twice_nor_end
 async fn run() {
     let mut scenario = Scenario::new("paused_instance");
     let nats = NatsCluster::single().await;
-    let provider = ScriptedProvider::start();
+    let provider = FakePaymentProvider::start();
     // A slow provider keeps payments in flight, so a pause catches some.
     provider.script(FaultPlan { latency: Duration::from_millis(150), ..FaultPlan::default() });
-    let env = service_env(&nats.urls(), &provider.url());
+    let env = service_env(&nats.urls(), &provider.url);
     let first = ChaosService::start("order-service-1", &env).await;
     let second = ChaosService::start("order-service-2", &env).await;
     let addresses = vec![first.address.clone(), second.address.clone()];

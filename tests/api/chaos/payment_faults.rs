@@ -13,10 +13,10 @@ use super::harness::{Scenario, World, bounded, service_env, stock_up};
 use super::invariants::Expectations;
 use super::load::{Load, LoadPlan};
 use super::observe::Api;
-use super::provider::{FaultPlan, ScriptedProvider};
 use super::proxy::{FaultProxy, Mode};
 use super::service::ChaosService;
 use support::nats::NatsCluster;
+use support::provider::{FakePaymentProvider, FaultPlan};
 
 const SUBMIT_FOR: Duration = Duration::from_secs(12);
 
@@ -28,7 +28,7 @@ async fn every_accepted_order_is_charged_once_when_the_payment_provider_fails_ha
 async fn run() {
     let mut scenario = Scenario::new("payment_faults");
     let nats = NatsCluster::single().await;
-    let provider = ScriptedProvider::start();
+    let provider = FakePaymentProvider::start();
     provider.script(FaultPlan {
         fail_before: 0.15,
         fail_after: 0.15,

@@ -17,9 +17,9 @@ use super::harness::{Scenario, World, bounded, service_env, stock_up};
 use super::invariants::Expectations;
 use super::load::{Load, LoadPlan};
 use super::observe::{self, Api};
-use super::provider::ScriptedProvider;
 use super::service::ChaosService;
 use support::nats::NatsCluster;
+use support::provider::FakePaymentProvider;
 
 /// One poison message: what it is, its `Order-Id` header, its payload and
 /// the text its dead-letter reason must contain.
@@ -38,8 +38,8 @@ async fn poison_messages_are_dead_lettered_once_without_blocking_valid_orders() 
 async fn run() {
     let mut scenario = Scenario::new("poison");
     let nats = NatsCluster::single().await;
-    let provider = ScriptedProvider::start();
-    let service = ChaosService::start("order-service", &service_env(&nats.urls(), &provider.url())).await;
+    let provider = FakePaymentProvider::start();
+    let service = ChaosService::start("order-service", &service_env(&nats.urls(), &provider.url)).await;
     let api = Api::new(vec![service.address.clone()]);
     stock_up(&api).await;
     let plan = LoadPlan::steady(Duration::from_secs(8));

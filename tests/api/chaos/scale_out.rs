@@ -11,9 +11,9 @@ use super::harness::{Scenario, World, bounded, service_env, stock_up};
 use super::invariants::Expectations;
 use super::load::{Load, LoadPlan};
 use super::observe::Api;
-use super::provider::ScriptedProvider;
 use super::service::ChaosService;
 use support::nats::NatsCluster;
+use support::provider::FakePaymentProvider;
 
 #[actix_web::test]
 async fn three_replicas_on_a_cluster_lose_no_order_when_a_replica_and_the_stream_leader_die() {
@@ -31,10 +31,10 @@ fn rotated(urls: &str, i: usize) -> String {
 async fn run() {
     let mut scenario = Scenario::new("scale-out");
     let mut nats = NatsCluster::three().await;
-    let provider = ScriptedProvider::start();
+    let provider = FakePaymentProvider::start();
     let mut replicas = Vec::new();
     for i in 0..3 {
-        let mut env = service_env(&rotated(&nats.urls(), i), &provider.url());
+        let mut env = service_env(&rotated(&nats.urls(), i), &provider.url);
         env.push(("NATS_REPLICAS", "3".to_string()));
         replicas.push(ChaosService::start(&format!("replica-{i}"), &env).await);
     }

@@ -13,9 +13,9 @@ use super::harness::{Scenario, World, bounded, service_env, stock_up};
 use super::invariants::Expectations;
 use super::load::{Load, LoadPlan};
 use super::observe::Api;
-use super::provider::{FaultPlan, ScriptedProvider};
 use super::service::ChaosService;
 use support::nats::NatsCluster;
+use support::provider::{FakePaymentProvider, FaultPlan};
 
 const KILLS: usize = 3;
 
@@ -27,10 +27,10 @@ async fn every_accepted_order_ends_once_and_is_charged_once_when_the_service_is_
 async fn run() {
     let mut scenario = Scenario::new("service_kill");
     let nats = NatsCluster::single().await;
-    let provider = ScriptedProvider::start();
+    let provider = FakePaymentProvider::start();
     // A slow provider keeps payments in flight, so some kills hit one.
     provider.script(FaultPlan { latency: Duration::from_millis(50), ..FaultPlan::default() });
-    let env = service_env(&nats.urls(), &provider.url());
+    let env = service_env(&nats.urls(), &provider.url);
     let mut service = ChaosService::start("order-service", &env).await;
     let api = Api::new(vec![service.address.clone()]);
     stock_up(&api).await;
