@@ -94,21 +94,37 @@ async fn reserve(stock: StockStore, msg: ReserveStock) -> Result<Reservation, In
     for (index, item) in items.iter().enumerate() {
         let (id, quantity) = (msg.order_id.clone(), item.quantity);
         let held = apply(&stock, &item.sku, &msg.order_id, msg.run, move |r, run| r.reserve(&id, quantity, run)).await;
-        let answer = match held {
+        let (answer, failed_may_hold) = match held {
             Ok((StockChange::Insufficient, record)) => {
                 let (sku, available, wanted) = (item.sku.clone(), record.available, item.quantity);
-                Ok(Reservation::OutOfStock { sku, available, wanted })
+                (Ok(Reservation::OutOfStock { sku, available, wanted }), false)
             }
             Ok(_) => continue,
-            Err(e) => Err(e),
+            // The write's outcome is unknown (a timeout may have stored it).
+            Err(e) => (Err(e), true),
         };
-        undo_holds(&stock, &msg, &items[..index]).await?;
+        let undo: Vec<OrderItem> = items
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| may_hold(*i, index, failed_may_hold, msg.run.contested))
+            .map(|(_, item)| item.clone())
+            .collect();
+        undo_holds(&stock, &msg, &undo).await?;
         return answer;
     }
     Ok(Reservation::Reserved)
 }
 
-/// Undoes this run's holds on `taken`. Every SKU is tried even when one
+/// Whether the item at `i` may hold stock for the order when the
+/// reservation stopped at `failed`: the earlier items do; the failed one if
+/// its write's outcome is unknown; the later ones only if an earlier run of
+/// the order (a contested one) may have reserved them.
+fn may_hold(i: usize, failed: usize, failed_may_hold: bool, contested: bool) -> bool {
+    i < failed || (i == failed && failed_may_hold) || (i > failed && contested)
+}
+
+/// Undoes the order's holds on `taken` (a SKU without one is left as it is,
+/// see `StockRecord::unreserve`). Every SKU is tried even when one
 /// fails; the first failure is returned (the order's next run, or its
 /// dead-lettering, releases what is left).
 async fn undo_holds(stock: &StockStore, msg: &ReserveStock, taken: &[OrderItem]) -> Result<(), InventoryError> {
@@ -249,5 +265,20 @@ impl Handler<supervision::InjectPanic> for InventoryActor {
 
     fn handle(&mut self, msg: supervision::InjectPanic, ctx: &mut Context<Self>) -> Self::Result {
         supervision::inject_panic(ctx.address(), self.child.clone(), msg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_hold;
+
+    #[test]
+    fn a_stopped_reservation_undoes_what_it_or_an_earlier_run_may_have_reserved() {
+        // Stopped at item 1 of 3 by a shortfall, first run: only item 0.
+        assert_eq!((0..3).map(|i| may_hold(i, 1, false, false)).collect::<Vec<_>>(), [true, false, false]);
+        // By an error whose write may have landed: items 0 and 1.
+        assert_eq!((0..3).map(|i| may_hold(i, 1, true, false)).collect::<Vec<_>>(), [true, true, false]);
+        // A rerun may find holds of an earlier run on the later items too.
+        assert_eq!((0..3).map(|i| may_hold(i, 1, false, true)).collect::<Vec<_>>(), [true, false, true]);
     }
 }
