@@ -233,7 +233,7 @@ async fn the_order_page_shows_step_durations_relative_times_and_payment_attempts
 async fn with_no_exporter_or_token_the_order_page_links_its_trace_logs_carry_it_and_a_banner_warns() {
     let nats = NatsServer::start().await;
     let env = [("NATS_URL", nats.url()), ("JAEGER_UI_URL", "http://jaeger.test:16686"), ("LOG_FORMAT", "json")];
-    let service = crate::service_process::ServiceProcess::start(&env).await;
+    let service = crate::helpers::start_service(&env).await;
     let api = crate::helpers::ApiClient::new(service.address.clone(), nats.url());
     api.stock("SKU-A", 5).await;
     let id = api.place_order(&order_body("cust-9", &[("SKU-A", 1, 700)], "tok_visa")).await;

@@ -5,14 +5,15 @@
 
 use async_nats::jetstream;
 
+use crate::helpers::start_service;
 use crate::helpers::{WAIT, eventually, http_client};
-use crate::service_process::ServiceProcess;
 use support::nats::NatsServer;
+use support::service::ServiceProcess;
 
 #[actix_web::test]
 async fn a_dead_lettering_that_fails_is_not_counted_and_one_that_succeeds_is() {
     let nats = NatsServer::start().await;
-    let service = ServiceProcess::start(&[("NATS_URL", nats.url())]).await;
+    let service = start_service(&[("NATS_URL", nats.url())]).await;
     let js = jetstream::new(async_nats::connect(nats.url()).await.expect("test NATS client"));
     js.delete_stream("DEAD_LETTERS").await.expect("delete DEAD_LETTERS");
 

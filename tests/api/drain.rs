@@ -15,8 +15,8 @@ use futures::future::join_all;
 use serde_json::Value;
 
 use crate::events::all_events;
+use crate::helpers::start_service;
 use crate::helpers::{ApiClient, WAIT, eventually, order_body};
-use crate::service_process::ServiceProcess;
 use support::nats::NatsServer;
 
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -37,7 +37,7 @@ async fn sigterm_mid_load_drains_cleanly_and_loses_no_accepted_order() {
         ("SHUTDOWN_TIMEOUT_SECS", shutdown_secs.as_str()),
         ("ACK_WAIT_SECS", "5"),
     ];
-    let mut first = ServiceProcess::start(&env).await;
+    let mut first = start_service(&env).await;
     let api = ApiClient::new(first.address.clone(), nats.url());
     api.stock("SKU-D", STOCK).await;
     assert_eq!(api.get("/ready").await.status().as_u16(), 200, "ready before SIGTERM");
@@ -55,7 +55,7 @@ async fn sigterm_mid_load_drains_cleanly_and_loses_no_accepted_order() {
     assert!(drained_in < SHUTDOWN_TIMEOUT + Duration::from_secs(2), "drain took {drained_in:?}");
     let outcomes = load.finish().await;
 
-    let second = ServiceProcess::start(&env).await;
+    let second = start_service(&env).await;
     let api = ApiClient::new(second.address.clone(), nats.url());
     let accepted = accepted_ids(&outcomes);
     assert!(accepted.len() >= ACCEPTED_BEFORE_SIGTERM, "{} orders accepted", accepted.len());

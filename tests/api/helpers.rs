@@ -10,7 +10,9 @@ use order_service::config::Settings;
 use order_service::startup::{Application, ShutdownHandle};
 use serde_json::{Value, json};
 
-pub(crate) use support::http::{http_client, serve_on_loopback, wait_until_healthy};
+pub(crate) use support::http::{http_client, serve_on_loopback};
+
+use support::service::{ServiceOptions, ServiceProcess};
 
 use crate::events::{self, Event, terminal_events};
 use support::nats::NatsServer;
@@ -237,4 +239,10 @@ impl TestApp {
             result.expect("run_until_stopped returned an error");
         }
     }
+}
+
+/// This package's `order-service` binary with `env`, on a free port,
+/// healthy (see `support::service`).
+pub(crate) async fn start_service<V: AsRef<str>>(env: &[(&str, V)]) -> ServiceProcess {
+    ServiceProcess::start(ServiceOptions::new("order-service", env!("CARGO_BIN_EXE_order-service"), env)).await
 }

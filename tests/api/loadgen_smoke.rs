@@ -7,15 +7,16 @@
 use serde_json::Value;
 use std::time::Duration;
 
-use crate::service_process::ServiceProcess;
+use crate::helpers::start_service;
 use support::nats::NatsServer;
+use support::service::ServiceProcess;
 
 const ORDERS: u64 = 300;
 
 #[tokio::test]
 async fn loadgen_sends_a_few_hundred_orders_and_sees_every_one_finish() {
     let nats = NatsServer::start().await;
-    let service = ServiceProcess::start(&[("NATS_URL", nats.url()), ("RUST_LOG", "warn")]).await;
+    let service = start_service(&[("NATS_URL", nats.url()), ("RUST_LOG", "warn")]).await;
 
     let document = run_loadgen(&nats, &service, &["--mode", "closed", "--orders", &ORDERS.to_string()]).await;
 
@@ -32,7 +33,7 @@ async fn loadgen_sends_a_few_hundred_orders_and_sees_every_one_finish() {
 #[tokio::test]
 async fn the_open_loop_sends_at_its_rate_and_records_its_own_lateness() {
     let nats = NatsServer::start().await;
-    let service = ServiceProcess::start(&[("NATS_URL", nats.url()), ("RUST_LOG", "warn")]).await;
+    let service = start_service(&[("NATS_URL", nats.url()), ("RUST_LOG", "warn")]).await;
 
     let document = run_loadgen(&nats, &service, &["--mode", "open", "--rate", "200", "--duration", "1.5"]).await;
 

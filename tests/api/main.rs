@@ -4,8 +4,8 @@
 //! port with a temporary store, then the service: in process through
 //! `Application` (most tests) or as the real `order-service` binary (restart
 //! tests). Support code lives in the `support` crate (tests/support: the
-//! nats-server launcher, the fake payment provider), `helpers`, `events`,
-//! `service_process`, `otlp` (a trace collector) and
+//! nats-server launcher, the fake payment provider, the service launcher),
+//! `helpers`, `events`, `otlp` (a trace collector) and
 //! `browser` (headless Chromium over the DevTools protocol); every other
 //! module is a group of contract tests.
 
@@ -13,7 +13,6 @@ mod browser;
 mod events;
 mod helpers;
 mod otlp;
-mod service_process;
 
 mod chaos;
 

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use futures::future::join_all;
 
+use crate::helpers::start_service;
 use crate::helpers::{ApiClient, WAIT, eventually, order_body};
-use crate::service_process::ServiceProcess;
 use support::nats::NatsServer;
 use support::provider::FakePaymentProvider;
 
@@ -20,7 +20,7 @@ async fn service_killed_during_payment_completes_the_order_after_restart_with_on
         ("ACK_WAIT_SECS", "2"),
         ("PAYMENT_TIMEOUT_MS", "1000"),
     ];
-    let mut first = ServiceProcess::start(&env).await;
+    let mut first = start_service(&env).await;
     let api = ApiClient::new(first.address.clone(), nats.url());
     api.stock("SKU-A", 3).await;
     provider.hold();
@@ -30,7 +30,7 @@ async fn service_killed_during_payment_completes_the_order_after_restart_with_on
     first.kill();
     assert_eq!(provider.charges(), 1, "the provider charged before the crash");
     provider.release();
-    let second = ServiceProcess::start(&env).await;
+    let second = start_service(&env).await;
     let api = ApiClient::new(second.address.clone(), nats.url());
     // The crashed attempt's payment claim fences retries until its lease
     // (6 provider timeouts + 20 s) expires, then the saga's nak back-off
@@ -54,14 +54,14 @@ async fn service_killed_during_payment_completes_the_order_after_restart_with_on
 async fn service_killed_with_orders_in_flight_loses_none_after_restart() {
     let nats = NatsServer::start().await;
     let env = [("NATS_URL", nats.url()), ("ACK_WAIT_SECS", "2"), ("PAYMENT_SIM_LATENCY_MS", "300")];
-    let mut first = ServiceProcess::start(&env).await;
+    let mut first = start_service(&env).await;
     let api = ApiClient::new(first.address.clone(), nats.url());
     api.stock("SKU-A", 100).await;
 
     let bodies: Vec<_> = (0..10).map(|i| order_body(&format!("cust-{i}"), &[("SKU-A", 1, 100)], "tok_visa")).collect();
     let ids = join_all(bodies.iter().map(|b| api.place_order(b))).await;
     first.kill();
-    let second = ServiceProcess::start(&env).await;
+    let second = start_service(&env).await;
     let api = ApiClient::new(second.address.clone(), nats.url());
     let orders = join_all(ids.iter().map(|id| api.wait_terminal(id))).await;
 

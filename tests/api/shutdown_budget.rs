@@ -12,8 +12,8 @@
 
 use std::time::{Duration, Instant};
 
+use crate::helpers::start_service;
 use crate::helpers::{ApiClient, WAIT, eventually, order_body};
-use crate::service_process::ServiceProcess;
 use support::nats::NatsServer;
 use support::provider::FakePaymentProvider;
 
@@ -36,7 +36,7 @@ async fn sigterm_while_the_provider_hangs_exits_within_one_payment_timeout_and_t
         ("SHUTDOWN_TIMEOUT_SECS", SHUTDOWN_BUDGET_SECS),
         ("ACK_WAIT_SECS", "30"),
     ];
-    let mut first = ServiceProcess::start(&env).await;
+    let mut first = start_service(&env).await;
     let api = ApiClient::new(first.address.clone(), nats.url());
     api.stock("SKU-H", 3).await;
     let order_id = api.place_order(&order_body("cust-hang", &[("SKU-H", 1, 700)], "tok_visa")).await;
@@ -52,7 +52,7 @@ async fn sigterm_while_the_provider_hangs_exits_within_one_payment_timeout_and_t
     assert_eq!(provider.requests().len(), 1, "a payment call started after SIGTERM");
 
     provider.release();
-    let second = ServiceProcess::start(&env).await;
+    let second = start_service(&env).await;
     let api = ApiClient::new(second.address.clone(), nats.url());
     let order = api.wait_terminal(&order_id).await;
     assert_eq!(order["status"], "COMPLETED", "{order}");
@@ -82,7 +82,7 @@ async fn sigterm_with_a_call_and_a_telemetry_flush_longer_than_the_budget_exits_
         ("SHUTDOWN_TIMEOUT_SECS", budget.as_str()),
         ("OTEL_EXPORTER_OTLP_ENDPOINT", otlp.as_str()),
     ];
-    let mut service = ServiceProcess::start(&env).await;
+    let mut service = start_service(&env).await;
     let api = ApiClient::new(service.address.clone(), nats.url());
     api.stock("SKU-B", 1).await;
     api.place_order(&order_body("cust-budget", &[("SKU-B", 1, 100)], "tok_visa")).await;

@@ -13,9 +13,9 @@ use futures::StreamExt;
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
 use serde_json::{Value, json};
 
+use crate::helpers::start_service;
 use crate::helpers::{ApiClient, WAIT, order_body};
 use crate::otlp::{ExportedSpan, OtlpReceiver};
-use crate::service_process::ServiceProcess;
 use support::nats::NatsServer;
 use support::provider::FakePaymentProvider;
 
@@ -171,7 +171,7 @@ async fn one_order_is_one_trace_from_the_http_request_to_the_payment_provider() 
         ("OTEL_SERVICE_NAME", SERVICE_NAME),
         ("OTEL_BSP_SCHEDULE_DELAY", "100"),
     ];
-    let service = ServiceProcess::start(&env).await;
+    let service = start_service(&env).await;
     let api = ApiClient::new(service.address.clone(), nats.url());
     api.stock("SKU-A", 5).await;
 
@@ -219,7 +219,7 @@ async fn sigterm_exits_promptly_with_a_silent_collector(protocol: &str) {
         ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
         ("OTEL_SERVICE_NAME", SERVICE_NAME),
     ];
-    let mut service = ServiceProcess::start(&env).await;
+    let mut service = start_service(&env).await;
     let api = ApiClient::new(service.address.clone(), nats.url());
     api.stock("SKU-A", 5).await;
     let order_id = api.place_order(&order_body("cust-1", &[("SKU-A", 1, 100)], "tok_visa")).await;

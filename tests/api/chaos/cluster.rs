@@ -11,7 +11,7 @@ use super::harness::{Scenario, World, bounded, service_env, stock_up};
 use super::invariants::Expectations;
 use super::load::{Load, LoadPlan};
 use super::observe::Api;
-use super::service::ChaosService;
+use super::service;
 use support::nats::NatsCluster;
 use support::provider::FakePaymentProvider;
 
@@ -26,7 +26,7 @@ async fn run() {
     let provider = FakePaymentProvider::start();
     let mut env = service_env(&nats.urls(), &provider.url);
     env.push(("NATS_REPLICAS", "3".to_string()));
-    let service = ChaosService::start("order-service", &env).await;
+    let service = service::start("order-service", &env).await;
     let api = Api::new(vec![service.address.clone()]);
     stock_up(&api).await;
     let plan = LoadPlan::steady(Duration::from_secs(12));

@@ -16,8 +16,8 @@ use futures::StreamExt;
 use super::invariants::{self, Expectations, Observed, StockLevel};
 use super::load::{Accepted, LoadReport, STOCK};
 use super::observe::{self, Api};
-use super::service::ChaosService;
 use support::provider::FakePaymentProvider;
+use support::service::ServiceProcess;
 
 /// Short ack_wait so redeliveries after a fault come within seconds.
 pub(crate) const ACK_WAIT_SECS: &str = "2";
@@ -134,7 +134,7 @@ pub(crate) struct World<'a> {
     pub(crate) nats_urls: String,
     pub(crate) provider: &'a FakePaymentProvider,
     /// Services whose in-flight work must drain before the checks.
-    pub(crate) services: Vec<&'a ChaosService>,
+    pub(crate) services: Vec<&'a ServiceProcess>,
 }
 
 async fn settle(world: &World<'_>, accepted: &[Accepted], timeout: Duration) -> bool {

@@ -12,9 +12,10 @@ use super::invariants::Expectations;
 use super::load::{Load, LoadPlan};
 use super::observe::Api;
 use super::proxy::{FaultProxy, Mode};
-use super::service::ChaosService;
+use super::service;
 use support::nats::NatsCluster;
 use support::provider::FakePaymentProvider;
+use support::service::ServiceProcess;
 
 #[actix_web::test]
 async fn every_accepted_order_ends_once_when_nats_server_stops_and_restarts_mid_run() {
@@ -28,7 +29,7 @@ async fn run() {
     let proxy = FaultProxy::start(nats_address).await;
     let provider = FakePaymentProvider::start();
     let env = service_env(&proxy.url("nats"), &provider.url);
-    let service = ChaosService::start("order-service", &env).await;
+    let service = service::start("order-service", &env).await;
     let api = Api::new(vec![service.address.clone()]);
     stock_up(&api).await;
     let plan = LoadPlan::steady(Duration::from_secs(16));
@@ -56,7 +57,13 @@ async fn run() {
 /// Stops nats-server with `signal`, keeps it down for `down` (a short
 /// outage is bridged by the client's reconnect buffer, a longer one gets
 /// clients 503s), starts it again and waits until the service is ready.
-async fn outage(scenario: &mut Scenario, nats: &mut NatsCluster, service: &ChaosService, signal: &str, down: Duration) {
+async fn outage(
+    scenario: &mut Scenario,
+    nats: &mut NatsCluster,
+    service: &ServiceProcess,
+    signal: &str,
+    down: Duration,
+) {
     let node = nats.node("n1");
     match signal {
         "TERM" => node.terminate(Duration::from_secs(10)).await,

@@ -12,7 +12,7 @@ use super::harness::{ACK_WAIT_SECS, Scenario, World, bounded, service_env, stock
 use super::invariants::Expectations;
 use super::load::{Load, LoadPlan};
 use super::observe::Api;
-use super::service::ChaosService;
+use super::service;
 use support::nats::NatsCluster;
 use support::provider::{FakePaymentProvider, FaultPlan};
 
@@ -28,8 +28,8 @@ async fn run() {
     // A slow provider keeps payments in flight, so a pause catches some.
     provider.script(FaultPlan { latency: Duration::from_millis(150), ..FaultPlan::default() });
     let env = service_env(&nats.urls(), &provider.url);
-    let first = ChaosService::start("order-service-1", &env).await;
-    let second = ChaosService::start("order-service-2", &env).await;
+    let first = service::start("order-service-1", &env).await;
+    let second = service::start("order-service-2", &env).await;
     let addresses = vec![first.address.clone(), second.address.clone()];
     let api = Api::new(addresses.clone());
     stock_up(&api).await;

@@ -14,7 +14,7 @@ use super::invariants::Expectations;
 use super::load::{Load, LoadPlan};
 use super::observe::Api;
 use super::proxy::{FaultProxy, Mode};
-use super::service::ChaosService;
+use super::service;
 use support::nats::NatsCluster;
 use support::provider::{FakePaymentProvider, FaultPlan};
 
@@ -37,7 +37,7 @@ async fn run() {
         latency: Duration::ZERO,
     });
     let proxy = FaultProxy::start(provider.address).await;
-    let service = ChaosService::start("order-service", &service_env(&nats.urls(), &proxy.url("http"))).await;
+    let service = service::start("order-service", &service_env(&nats.urls(), &proxy.url("http"))).await;
     let api = Api::new(vec![service.address.clone()]);
     stock_up(&api).await;
     let plan = LoadPlan::steady(SUBMIT_FOR);

@@ -17,7 +17,7 @@ use super::harness::{Scenario, World, bounded, service_env, stock_up};
 use super::invariants::Expectations;
 use super::load::{Load, LoadPlan};
 use super::observe::{self, Api};
-use super::service::ChaosService;
+use super::service;
 use support::nats::NatsCluster;
 use support::provider::FakePaymentProvider;
 
@@ -39,7 +39,7 @@ async fn run() {
     let mut scenario = Scenario::new("poison");
     let nats = NatsCluster::single().await;
     let provider = FakePaymentProvider::start();
-    let service = ChaosService::start("order-service", &service_env(&nats.urls(), &provider.url)).await;
+    let service = service::start("order-service", &service_env(&nats.urls(), &provider.url)).await;
     let api = Api::new(vec![service.address.clone()]);
     stock_up(&api).await;
     let plan = LoadPlan::steady(Duration::from_secs(8));

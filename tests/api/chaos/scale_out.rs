@@ -11,9 +11,10 @@ use super::harness::{Scenario, World, bounded, service_env, stock_up};
 use super::invariants::Expectations;
 use super::load::{Load, LoadPlan};
 use super::observe::Api;
-use super::service::ChaosService;
+use super::service;
 use support::nats::NatsCluster;
 use support::provider::FakePaymentProvider;
+use support::service::ServiceProcess;
 
 #[actix_web::test]
 async fn three_replicas_on_a_cluster_lose_no_order_when_a_replica_and_the_stream_leader_die() {
@@ -36,7 +37,7 @@ async fn run() {
     for i in 0..3 {
         let mut env = service_env(&rotated(&nats.urls(), i), &provider.url);
         env.push(("NATS_REPLICAS", "3".to_string()));
-        replicas.push(ChaosService::start(&format!("replica-{i}"), &env).await);
+        replicas.push(service::start(&format!("replica-{i}"), &env).await);
     }
     let addresses: Vec<String> = replicas.iter().map(|r| r.address.clone()).collect();
     let api = Api::new(addresses.clone());
@@ -53,7 +54,7 @@ async fn run() {
     scenario.note(&format!("ORDERS leader is now {successor}"));
     let report = load.finish().await;
 
-    let survivors: Vec<&ChaosService> = replicas.iter().filter(|r| r.is_running()).collect();
+    let survivors: Vec<&ServiceProcess> = replicas.iter().filter(|r| r.is_running()).collect();
     let world = World { api: &api, nats_urls: nats.running_urls(), provider: &provider, services: survivors };
     scenario.finish(world, report, Expectations::default()).await;
 }

@@ -13,7 +13,7 @@ use super::harness::{Scenario, World, bounded, service_env, stock_up};
 use super::invariants::Expectations;
 use super::load::{Load, LoadPlan};
 use super::observe::Api;
-use super::service::ChaosService;
+use super::service;
 use support::nats::NatsCluster;
 use support::provider::{FakePaymentProvider, FaultPlan};
 
@@ -31,7 +31,7 @@ async fn run() {
     // A slow provider keeps payments in flight, so some kills hit one.
     provider.script(FaultPlan { latency: Duration::from_millis(50), ..FaultPlan::default() });
     let env = service_env(&nats.urls(), &provider.url);
-    let mut service = ChaosService::start("order-service", &env).await;
+    let mut service = service::start("order-service", &env).await;
     let api = Api::new(vec![service.address.clone()]);
     stock_up(&api).await;
     let plan = LoadPlan::steady(Duration::from_secs(10));

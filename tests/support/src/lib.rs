@@ -5,6 +5,8 @@
 //!   process or a 3-node cluster) that a test can stop and start again;
 //! - [`provider`]: a fake payment provider over real HTTP with scripted
 //!   failures and hangs that records every request and charge;
+//! - [`service`]: the real `order-service` binary, configured through its
+//!   environment, that a test can kill, restart, freeze and thaw;
 //! - [`process`]: the child processes and signals under both launchers;
 //! - [`http`]: a test HTTP client, a loopback server for fakes, `/health` waits.
 //!
@@ -14,3 +16,4 @@ pub mod http;
 pub mod nats;
 pub mod process;
 pub mod provider;
+pub mod service;
