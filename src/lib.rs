@@ -21,6 +21,7 @@ pub mod bridge;
 pub mod config;
 pub mod contracts;
 pub mod domain;
+pub mod error;
 pub mod http;
 pub mod metrics;
 pub mod ops;

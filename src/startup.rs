@@ -17,7 +17,7 @@ use crate::actors::order::{OrderTracker, SagaDeps, SettleSettings};
 use crate::actors::payment::{HttpGateway, PaymentActor, PaymentGateway, Simulator, claim_lease};
 use crate::actors::pool::{WorkerSettings, start_pool};
 use crate::actors::supervision::{RestartPolicy, SupervisedChild, SupervisionTree};
-use crate::bridge::{self, BridgeError, DeadLetterActor, JetStreamConsumer, JetStreamPublisher, Nats};
+use crate::bridge::{self, BridgeErrorKind, DeadLetterActor, JetStreamConsumer, JetStreamPublisher, Nats};
 use crate::config::Settings;
 use crate::domain::StockRecord;
 use crate::http::{self, AppState, OpsView};
@@ -298,7 +298,7 @@ async fn seed_inventory(nats: &Nats, stock: &[(String, u64)]) -> anyhow::Result<
         let record = StockRecord { available: *available, ..Default::default() };
         match nats.inventory.create(sku, &record).await {
             Ok(_) => tracing::info!(sku, available, "sample inventory created"),
-            Err(BridgeError::AlreadyExists { .. }) => {}
+            Err(e) if e.kind() == BridgeErrorKind::AlreadyExists => {}
             Err(e) => return Err(e).with_context(|| format!("cannot seed inventory for {sku}")),
         }
     }

@@ -3,7 +3,7 @@
 //! (`max_age`) brought to the configured value at start-up.
 //!
 //! A bucket that can be neither found nor created fails start-up with
-//! [`BridgeError::Unavailable`]. A retention update the server refuses
+//! [`BridgeErrorKind::Unavailable`]. A retention update the server refuses
 //! (an account without `$JS.API.STREAM.UPDATE.KV_<bucket>`) is only
 //! logged: the bucket keeps working with its old retention.
 

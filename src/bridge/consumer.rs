@@ -158,7 +158,7 @@ impl Handler<GetConsumerHealth> for JetStreamConsumer {
         let mut consumer = (*self.consumer).clone();
         let paused = (self.paused)() || self.stopping.load(Ordering::SeqCst);
         Box::pin(async move {
-            let info = consumer.info().await.map_err(|e| super::BridgeError::Unavailable(e.to_string()))?;
+            let info = consumer.info().await.map_err(super::BridgeError::unavailable)?;
             Ok(ConsumerHealth {
                 name: info.name.clone(),
                 pending: info.num_pending,

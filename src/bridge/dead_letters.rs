@@ -115,8 +115,8 @@ impl Actor for DeadLetterActor {
     type Context = Context<Self>;
 }
 
-fn unavailable(e: impl std::fmt::Display) -> BridgeError {
-    BridgeError::Unavailable(e.to_string())
+fn unavailable(e: impl std::error::Error + Send + Sync + 'static) -> BridgeError {
+    BridgeError::unavailable(e)
 }
 
 async fn dlq_stream(nats: &Nats) -> Result<Stream, BridgeError> {

@@ -168,10 +168,10 @@ impl HeldDelivery {
     /// What `jetstream::Message::ack_with` does, on the shared client.
     async fn settle(&self, kind: AckKind) -> Result<(), BridgeError> {
         let Some(reply) = &self.reply else {
-            return Err(BridgeError::Unavailable("delivery has no ack subject".into()));
+            return Err(BridgeError::unavailable("delivery has no ack subject"));
         };
         // Boxed: see `kv.rs`; the settle futures sit in every order's run.
         let publish = self.nats.client.publish(reply.clone(), kind.into());
-        Box::pin(publish).await.map_err(|e| BridgeError::Unavailable(e.to_string()))
+        Box::pin(publish).await.map_err(BridgeError::unavailable)
     }
 }

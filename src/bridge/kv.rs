@@ -17,7 +17,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use super::BridgeError;
+use super::{BridgeError, BridgeErrorKind};
 
 /// Whether a write failed because another write got there first. On a
 /// clustered stream two racing writes at the same revision get error 10164
@@ -86,15 +86,14 @@ impl<T: Serialize + DeserializeOwned> JsonKv<T> {
     /// Reads `key`; `None` when absent or deleted.
     pub async fn get(&self, key: &str) -> Result<Option<Versioned<T>>, BridgeError> {
         let entry = Box::pin(self.store.entry(key)).await.map_err(|e| match e.kind() {
-            EntryErrorKind::InvalidKey => BridgeError::Rejected(format!("invalid key {key}")),
-            _ if refused(&e) => BridgeError::Rejected(e.to_string()),
-            _ => BridgeError::Unavailable(e.to_string()),
+            EntryErrorKind::InvalidKey => BridgeError::rejected(format!("invalid key {key}")),
+            _ if refused(&e) => BridgeError::rejected(e),
+            _ => BridgeError::unavailable(e),
         })?;
         let Some(entry) = entry.filter(|e| e.operation == kv::Operation::Put) else {
             return Ok(None);
         };
-        let value = serde_json::from_slice(&entry.value)
-            .map_err(|e| BridgeError::Corrupt { key: key.to_string(), reason: e.to_string() })?;
+        let value = serde_json::from_slice(&entry.value).map_err(|e| BridgeError::corrupt(key, e))?;
         Ok(Some(Versioned { value, revision: entry.revision }))
     }
 
@@ -102,11 +101,11 @@ impl<T: Serialize + DeserializeOwned> JsonKv<T> {
     pub async fn create(&self, key: &str, value: &T) -> Result<u64, BridgeError> {
         let bytes = self.encode(key, value)?;
         Box::pin(self.store.create(key, bytes)).await.map_err(|e| match e.kind() {
-            CreateErrorKind::AlreadyExists => BridgeError::AlreadyExists { key: key.to_string() },
-            _ if lost_race(&e) => BridgeError::AlreadyExists { key: key.to_string() },
-            CreateErrorKind::InvalidKey => BridgeError::Rejected(format!("invalid key {key}")),
-            _ if refused(&e) => BridgeError::Rejected(e.to_string()),
-            _ => BridgeError::Unavailable(e.to_string()),
+            CreateErrorKind::AlreadyExists => BridgeError::with_source(BridgeErrorKind::AlreadyExists, key.to_string()),
+            _ if lost_race(&e) => BridgeError::with_source(BridgeErrorKind::AlreadyExists, key.to_string()),
+            CreateErrorKind::InvalidKey => BridgeError::rejected(format!("invalid key {key}")),
+            _ if refused(&e) => BridgeError::rejected(e),
+            _ => BridgeError::unavailable(e),
         })
     }
 
@@ -114,11 +113,11 @@ impl<T: Serialize + DeserializeOwned> JsonKv<T> {
     pub async fn update(&self, key: &str, value: &T, revision: u64) -> Result<u64, BridgeError> {
         let bytes = self.encode(key, value)?;
         Box::pin(self.store.update(key, bytes, revision)).await.map_err(|e| match e.kind() {
-            UpdateErrorKind::WrongLastRevision => BridgeError::Conflict { key: key.to_string() },
-            _ if lost_race(&e) => BridgeError::Conflict { key: key.to_string() },
-            UpdateErrorKind::InvalidKey => BridgeError::Rejected(format!("invalid key {key}")),
-            _ if refused(&e) => BridgeError::Rejected(e.to_string()),
-            _ => BridgeError::Unavailable(e.to_string()),
+            UpdateErrorKind::WrongLastRevision => BridgeError::with_source(BridgeErrorKind::Conflict, key.to_string()),
+            _ if lost_race(&e) => BridgeError::with_source(BridgeErrorKind::Conflict, key.to_string()),
+            UpdateErrorKind::InvalidKey => BridgeError::rejected(format!("invalid key {key}")),
+            _ if refused(&e) => BridgeError::rejected(e),
+            _ => BridgeError::unavailable(e),
         })
     }
 
@@ -126,9 +125,9 @@ impl<T: Serialize + DeserializeOwned> JsonKv<T> {
     pub async fn put(&self, key: &str, value: &T) -> Result<u64, BridgeError> {
         let bytes = self.encode(key, value)?;
         Box::pin(self.store.put(key, bytes)).await.map_err(|e| match e.kind() {
-            PutErrorKind::InvalidKey => BridgeError::Rejected(format!("invalid key {key}")),
-            _ if refused(&e) => BridgeError::Rejected(e.to_string()),
-            _ => BridgeError::Unavailable(e.to_string()),
+            PutErrorKind::InvalidKey => BridgeError::rejected(format!("invalid key {key}")),
+            _ if refused(&e) => BridgeError::rejected(e),
+            _ => BridgeError::unavailable(e),
         })
     }
 
@@ -137,16 +136,14 @@ impl<T: Serialize + DeserializeOwned> JsonKv<T> {
     pub async fn delete_at(&self, key: &str, revision: u64) -> Result<(), BridgeError> {
         Box::pin(self.store.delete_expect_revision(key, Some(revision))).await.map_err(|e| {
             if lost_race(&e) {
-                BridgeError::Conflict { key: key.to_string() }
+                BridgeError::with_source(BridgeErrorKind::Conflict, key.to_string())
             } else {
-                BridgeError::Unavailable(e.to_string())
+                BridgeError::unavailable(e)
             }
         })
     }
 
     fn encode(&self, key: &str, value: &T) -> Result<bytes::Bytes, BridgeError> {
-        serde_json::to_vec(value)
-            .map(bytes::Bytes::from)
-            .map_err(|e| BridgeError::Corrupt { key: key.to_string(), reason: e.to_string() })
+        serde_json::to_vec(value).map(bytes::Bytes::from).map_err(|e| BridgeError::corrupt(key, e))
     }
 }

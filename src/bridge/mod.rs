@@ -26,7 +26,7 @@ pub use dead_letters::{
     DeadLetter, DeadLetterActor, DeadLetterContent, DeadLetterView, ListDeadLetters, ReplayDeadLetter, Replayed,
 };
 pub use delivery::{Delivery, DeliveryHandler, HeldDelivery};
-pub use error::BridgeError;
+pub use error::{AtKey, BridgeError, BridgeErrorKind};
 pub use headers::msg_id;
 pub use kv::{JsonKv, Versioned};
 pub use order_scan::{ScanError, ScanLimits, ScanStats};

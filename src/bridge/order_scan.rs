@@ -48,8 +48,8 @@ pub struct ScanStats {
     pub skipped: u64,
 }
 
-fn unavailable(e: impl std::fmt::Display) -> BridgeError {
-    BridgeError::Unavailable(e.to_string())
+fn unavailable(e: impl std::error::Error + Send + Sync + 'static) -> BridgeError {
+    BridgeError::unavailable(e)
 }
 
 type OrderedConsumer = Consumer<OrderedConfig>;

@@ -1,14 +1,14 @@
 //! `JetStreamPublisher`: publishes order events and awaits the stream's
 //! acknowledgement. Transient failures are retried with backoff and the
 //! same `Nats-Msg-Id`, so a retry can never duplicate an event inside the
-//! stream's duplicate window. Answers `BridgeError::Disconnected` at once
+//! stream's duplicate window. Answers `BridgeError::new(BridgeErrorKind::Disconnected)` at once
 //! when NATS is down, so callers can answer 503 instead of hanging.
 
 use actix::{Actor, Context, Handler, ResponseFuture};
 use backon::{ExponentialBuilder, Retryable};
 use std::time::Duration;
 
-use super::{BridgeError, Nats, headers, subjects};
+use super::{BridgeError, BridgeErrorKind, Nats, headers, subjects};
 use crate::contracts::OrderEvent;
 use crate::telemetry::TraceContext;
 
@@ -76,7 +76,7 @@ fn publish_backoff() -> ExponentialBuilder {
 
 async fn publish_once(nats: &Nats, event: &OrderEvent, trace: &TraceContext) -> Result<PubAck, BridgeError> {
     if !nats.is_connected() {
-        return Err(BridgeError::Disconnected);
+        return Err(BridgeError::new(BridgeErrorKind::Disconnected));
     }
     let subject = subjects::event(event.kind);
     let headers = headers::for_event(&event.order_id, event.kind, trace);
@@ -93,9 +93,7 @@ async fn publish_once(nats: &Nats, event: &OrderEvent, trace: &TraceContext) -> 
 fn classify(e: async_nats::jetstream::context::PublishError) -> BridgeError {
     use async_nats::jetstream::context::PublishErrorKind as Kind;
     match e.kind() {
-        Kind::MaxPayloadExceeded | Kind::WrongLastMessageId | Kind::WrongLastSequence => {
-            BridgeError::Rejected(e.to_string())
-        }
-        _ => BridgeError::Unavailable(e.to_string()),
+        Kind::MaxPayloadExceeded | Kind::WrongLastMessageId | Kind::WrongLastSequence => BridgeError::rejected(e),
+        _ => BridgeError::unavailable(e),
     }
 }

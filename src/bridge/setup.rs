@@ -69,7 +69,7 @@ impl Nats {
 
     /// Subject and time of the `ORDERS` message at `sequence`.
     pub async fn event_at(&self, sequence: u64) -> Result<Option<StoredEvent>, BridgeError> {
-        let stream = self.js.get_stream(subjects::STREAM).await.map_err(|e| BridgeError::Unavailable(e.to_string()))?;
+        let stream = self.js.get_stream(subjects::STREAM).await.map_err(BridgeError::unavailable)?;
         let Ok(message) = stream.get_raw_message(sequence).await else {
             return Ok(None);
         };
@@ -101,7 +101,7 @@ impl Nats {
 
     /// Flushes pending publishes to the server (used at shutdown).
     pub async fn flush(&self) -> Result<(), BridgeError> {
-        self.client.flush().await.map_err(|e| BridgeError::Unavailable(e.to_string()))
+        self.client.flush().await.map_err(BridgeError::unavailable)
     }
 }
 
@@ -135,12 +135,12 @@ pub async fn connect(settings: &Settings) -> Result<Nats, BridgeError> {
     let client = options
         .connect(urls)
         .await
-        .map_err(|e| BridgeError::Unavailable(format!("cannot connect to NATS at {shown}: {e}")))?;
+        .map_err(|e| BridgeError::unavailable(format!("cannot connect to NATS at {shown}: {e}")))?;
     if !connected_within(&client, settings.nats_connect_timeout).await {
         let why = last_error.lock().unwrap_or_else(|p| p.into_inner()).take();
         let why = why.unwrap_or_else(|| "no server answered".into());
         let timeout = settings.nats_connect_timeout;
-        return Err(BridgeError::Unavailable(format!("cannot connect to NATS at {shown} within {timeout:?}: {why}")));
+        return Err(BridgeError::unavailable(format!("cannot connect to NATS at {shown} within {timeout:?}: {why}")));
     }
     let mut js = jetstream::new(client.clone());
     js.set_timeout(REQUEST_TIMEOUT);
@@ -181,7 +181,7 @@ async fn with_auth(mut options: ConnectOptions, auth: &NatsAuth) -> Result<Conne
         options = options
             .credentials_file(path)
             .await
-            .map_err(|e| BridgeError::Rejected(format!("NATS_CREDS_FILE {}: {e}", path.display())))?;
+            .map_err(|e| BridgeError::rejected(format!("NATS_CREDS_FILE {}: {e}", path.display())))?;
     }
     if let Some(ca) = &auth.tls_ca {
         options = options.add_root_certificates(ca.clone());
@@ -315,5 +315,5 @@ async fn ensure_saga_consumer(
 }
 
 pub(super) fn setup_error(what: &str, e: impl std::fmt::Display) -> BridgeError {
-    BridgeError::Unavailable(format!("cannot set up {what}: {e}"))
+    BridgeError::unavailable(format!("cannot set up {what}: {e}"))
 }

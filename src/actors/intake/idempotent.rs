@@ -28,7 +28,7 @@
 use time::OffsetDateTime;
 
 use super::actor::{IntakeDeps, IntakeError, Placement, new_order, publish_created, stamp, undo_record};
-use crate::bridge::BridgeError;
+use crate::bridge::BridgeErrorKind;
 use crate::contracts::EventKind;
 use crate::domain::{Order, ValidOrder, fingerprint, order_id_for_key};
 use crate::telemetry::TraceContext;
@@ -47,7 +47,7 @@ pub(super) async fn place(deps: &IntakeDeps, valid: ValidOrder, key: &str) -> Re
             }
             Ok(Placement { order_id, created: true })
         }
-        Err(BridgeError::AlreadyExists { .. }) => repeat(deps, order, trace).await,
+        Err(e) if e.kind() == BridgeErrorKind::AlreadyExists => repeat(deps, order, trace).await,
         Err(e) => Err(e.into()),
     }
 }

@@ -32,7 +32,7 @@ use tokio::sync::oneshot;
 
 use super::InventoryError;
 use super::lane::{Batch, Confirmation, Lanes, Waiting};
-use crate::bridge::{BridgeError, JsonKv, Versioned};
+use crate::bridge::{BridgeErrorKind, JsonKv, Versioned};
 use crate::domain::{StockChange, StockRecord, StockStep};
 
 /// CAS attempts per batch before reporting contention as a transient error.
@@ -137,7 +137,9 @@ impl StockStore {
                     self.cache.borrow_mut().insert(sku.to_string(), Versioned { value: record.clone(), revision });
                     return batch.answer(outcomes, &record);
                 }
-                Err(BridgeError::Conflict { .. } | BridgeError::AlreadyExists { .. }) => pause(attempt).await,
+                Err(e) if matches!(e.kind(), BridgeErrorKind::Conflict | BridgeErrorKind::AlreadyExists) => {
+                    pause(attempt).await
+                }
                 Err(e) => {
                     self.cache.borrow_mut().remove(sku);
                     return batch.fail(e.into());

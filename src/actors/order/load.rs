@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use super::saga::save;
 use super::{SagaDeps, SagaError};
-use crate::bridge::{BridgeError, Versioned};
+use crate::bridge::{BridgeErrorKind, Versioned};
 use crate::domain::Order;
 
 /// The order record. A found record gets the `ORDER.created` reference
@@ -47,7 +47,7 @@ pub(super) async fn load_or_create(
     tracing::warn!(order_id = %key, delivered, "no order record: the order was refused at intake; it fails unpaid");
     match deps.orders.create(&key, &order).await {
         Ok(revision) => Ok((Versioned { value: *order, revision }, false)),
-        Err(BridgeError::AlreadyExists { .. }) => Ok((reload(deps, &key).await?, false)),
+        Err(e) if e.kind() == BridgeErrorKind::AlreadyExists => Ok((reload(deps, &key).await?, false)),
         Err(e) => Err(e.into()),
     }
 }

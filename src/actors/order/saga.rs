@@ -25,7 +25,7 @@ use super::claim::{self, ClaimToken, Claimed};
 use super::{load, steps};
 use crate::actors::inventory::{InventoryActor, SagaRun};
 use crate::actors::payment::{CapturePayment, PaymentActor, PaymentAnswer, PaymentError};
-use crate::bridge::{BridgeError, JetStreamPublisher, JsonKv, PublishEvent, Versioned};
+use crate::bridge::{BridgeError, BridgeErrorKind, JetStreamPublisher, JsonKv, PublishEvent, Versioned};
 use crate::contracts::OrderEvent;
 use crate::domain::{Order, OrderStatus};
 use crate::metrics::Metrics;
@@ -281,7 +281,7 @@ pub(super) async fn save(deps: &SagaDeps, next: Order, revision: u64) -> Result<
     let key = next.order_id.to_string();
     match deps.orders.update(&key, &next, revision).await {
         Ok(revision) => Ok((Versioned { value: next, revision }, true)),
-        Err(BridgeError::Conflict { .. }) => {
+        Err(e) if e.kind() == BridgeErrorKind::Conflict => {
             tracing::info!(order_id = %key, "order moved concurrently; reloading");
             Ok((load::reload(deps, &key).await?, false))
         }

@@ -131,7 +131,7 @@ pub(crate) async fn dead_letter(
     let settled = match sent {
         Ok(Ok(_)) => delivery.terminate().await,
         Ok(Err(e)) => Err(e),
-        Err(e) => Err(BridgeError::Unavailable(e.to_string())),
+        Err(e) => Err(BridgeError::unavailable(e)),
     };
     if let Err(e) = settled {
         tracing::warn!(error = %e, seq = delivery.stream_sequence(), "dead-lettering failed; message kept for retry");
