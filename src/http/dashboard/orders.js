@@ -43,6 +43,8 @@ async function loadOrders() {
     $("orders-more").dataset.cursor = page.next_cursor || "";
   } catch (e) {
     $("orders-summary").innerHTML = `<span class="err">${esc(e.message)}</span>`;
+    $("orders-table").tBodies[0].innerHTML = "";
+    $("orders-more").hidden = true;
   } finally { ordersView.loading = false; }
 }
 
