@@ -19,19 +19,12 @@ pub(super) struct ListQuery {
     limit: Option<usize>,
 }
 
-fn bridge_error(e: crate::bridge::BridgeError) -> ApiError {
-    match e.is_transient() {
-        true => ApiError::Unavailable(e.to_string()),
-        false => ApiError::Internal(e.to_string()),
-    }
-}
-
 #[utoipa::path(get, path = "/dlq", operation_id = "list_dead_letters", tag = "admin", params(ListQuery), security(("bearer" = [])),
     responses((status = 200, description = "Dead letters, newest first.", body = openapi::DeadLetterList),
         openapi::ListDeadLettersErrors))]
 pub(super) async fn list(query: web::Query<ListQuery>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
-    let letters = state.dead_letters.send(ListDeadLetters { limit }).await?.map_err(bridge_error)?;
+    let letters = state.dead_letters.send(ListDeadLetters { limit }).await??;
     Ok(HttpResponse::Ok().json(json!({ "dead_letters": letters })))
 }
 
@@ -41,7 +34,7 @@ pub(super) async fn list(query: web::Query<ListQuery>, state: web::Data<AppState
         body = Replayed), openapi::AdminLookupErrors))]
 pub(super) async fn replay(path: web::Path<u64>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let replayed = state.dead_letters.send(ReplayDeadLetter { id }).await?.map_err(bridge_error)?;
+    let replayed = state.dead_letters.send(ReplayDeadLetter { id }).await??;
     let replayed = replayed.ok_or_else(|| ApiError::NotFound(format!("no dead letter with id {id}")))?;
     Ok(HttpResponse::Accepted().json(replayed))
 }

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
 
 use crate::actors::intake::IntakeError;
-use crate::actors::inventory::InventoryError;
+use crate::error::{Error, ErrorKind};
 
 /// Seconds a client should wait before retrying after a 503.
 const RETRY_AFTER_SECS: &str = "1";
@@ -108,11 +108,13 @@ impl From<IntakeError> for ApiError {
     }
 }
 
-impl From<InventoryError> for ApiError {
-    fn from(e: InventoryError) -> Self {
-        match e {
-            InventoryError::Permanent(m) => Self::Internal(m),
-            other => Self::Unavailable(other.to_string()),
+/// The one mapping of a classified failure to HTTP: transient → 503
+/// `unavailable` (+ Retry-After), permanent → 500 `internal` (detail logged).
+impl<K: ErrorKind> From<Error<K>> for ApiError {
+    fn from(e: Error<K>) -> Self {
+        match e.is_transient() {
+            true => Self::Unavailable(e.to_string()),
+            false => Self::Internal(e.to_string()),
         }
     }
 }

@@ -101,8 +101,7 @@ fn scan_error(e: ScanError) -> ApiError {
         ScanError::TooWide { .. } | ScanError::TimedOut(_) => {
             ApiError::Invalid("window_too_wide", format!("{e}; narrow the window (a later since)"))
         }
-        ScanError::Bridge(e) if e.is_transient() => ApiError::Unavailable(e.to_string()),
-        ScanError::Bridge(e) => ApiError::Internal(e.to_string()),
+        ScanError::Bridge(e) => ApiError::from(e),
     }
 }
 

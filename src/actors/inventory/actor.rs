@@ -36,7 +36,9 @@ impl InventoryActor {
         ctx: &Context<Self>,
         fut: impl std::future::Future<Output = Result<T, InventoryError>> + 'static,
     ) -> ResponseFuture<Result<T, InventoryError>> {
-        supervision::contain(ctx.address(), self.child.clone(), fut, |m| Err(InventoryError::Crashed(m)))
+        supervision::contain(ctx.address(), self.child.clone(), fut, |m| {
+            Err(InventoryError::with_source(InventoryErrorKind::Crashed, m))
+        })
     }
 }
 
@@ -78,9 +80,10 @@ async fn apply(
         })
         .await?;
     match outcome {
-        StockChange::Superseded => Err(InventoryError::Superseded(format!(
-            "a newer run of order {order_id} owns its stock of {sku} (or this run is too old)"
-        ))),
+        StockChange::Superseded => Err(InventoryError::with_source(
+            InventoryErrorKind::Superseded,
+            format!("a newer run of order {order_id} owns its stock of {sku} (or this run is too old)"),
+        )),
         _ => Ok((outcome, record)),
     }
 }

@@ -1,9 +1,11 @@
-//! Messages of the inventory actor and its error type.
+//! Messages of the inventory actor.
 
 use std::time::{Duration, Instant};
 
 use crate::domain::{FENCE_RETENTION_SECS, OrderItem, Run, StockRecord, StockStep};
 use crate::telemetry::TraceContext;
+
+pub use super::error::{InventoryError, InventoryErrorKind};
 
 /// A saga run older than this never writes stock: fences outlive it
 /// (see `domain::stock`).
@@ -115,35 +117,4 @@ pub struct CheckPrices {
 #[rtype(result = "Result<Option<StockRecord>, InventoryError>")]
 pub struct GetStock {
     pub sku: String,
-}
-
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum InventoryError {
-    /// NATS unavailable or too much contention: try again later.
-    #[error("inventory store unavailable: {0}")]
-    Unavailable(String),
-    /// A stored record is unreadable or the request can never succeed.
-    #[error("inventory error: {0}")]
-    Permanent(String),
-    /// A newer run of the order owns its stock; this run must stop.
-    #[error("superseded: {0}")]
-    Superseded(String),
-    /// The actor crashed handling this message and is being restarted.
-    #[error("inventory actor crashed: {0}")]
-    Crashed(String),
-}
-
-impl InventoryError {
-    pub fn is_transient(&self) -> bool {
-        !matches!(self, Self::Permanent(_))
-    }
-}
-
-impl From<crate::bridge::BridgeError> for InventoryError {
-    fn from(e: crate::bridge::BridgeError) -> Self {
-        match e.is_transient() {
-            true => Self::Unavailable(e.to_string()),
-            false => Self::Permanent(e.to_string()),
-        }
-    }
 }

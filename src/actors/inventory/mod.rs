@@ -3,6 +3,7 @@
 //! write per batch of changes to a SKU).
 
 mod actor;
+mod error;
 mod lane;
 mod messages;
 mod prices;
@@ -10,7 +11,7 @@ mod store;
 
 pub use actor::InventoryActor;
 pub use messages::{
-    CheckPrices, CommitStock, ConfirmStock, GetStock, InventoryError, PriceChange, ReleaseStock, Reservation,
-    ReserveStock, SagaRun, SetStock,
+    CheckPrices, CommitStock, ConfirmStock, GetStock, InventoryError, InventoryErrorKind, PriceChange, ReleaseStock,
+    Reservation, ReserveStock, SagaRun, SetStock,
 };
 pub use prices::PriceMismatch;

@@ -30,8 +30,8 @@ use std::rc::Rc;
 use std::time::Duration;
 use tokio::sync::oneshot;
 
-use super::InventoryError;
 use super::lane::{Batch, Confirmation, Lanes, Waiting};
+use super::{InventoryError, InventoryErrorKind};
 use crate::bridge::{BridgeErrorKind, JsonKv, Versioned};
 use crate::domain::{StockChange, StockRecord, StockStep};
 
@@ -77,7 +77,9 @@ impl StockStore {
         if self.lanes.enqueue(sku, Waiting { change: Box::new(change), reply }) {
             actix::spawn(self.clone().write(sku.to_string()));
         }
-        answer.await.map_err(|_| InventoryError::Unavailable(format!("the write of {sku} was abandoned")))?
+        answer.await.map_err(|_| {
+            InventoryError::with_source(InventoryErrorKind::Unavailable, format!("the write of {sku} was abandoned"))
+        })?
     }
 
     /// Drops `order_id`'s journal entry of `step` from `sku` with the SKU's
@@ -146,7 +148,8 @@ impl StockStore {
                 }
             }
         }
-        batch.fail(InventoryError::Unavailable(format!("too much contention on {sku}")))
+        batch
+            .fail(InventoryError::with_source(InventoryErrorKind::Unavailable, format!("too much contention on {sku}")))
     }
 }
 
