@@ -96,15 +96,21 @@ pub(crate) async fn spawn_app(nats: &NatsServer) -> TestApp {
 
 /// Like `spawn_app`, after `tweak` adjusted the settings.
 pub(crate) async fn spawn_app_with(nats: &NatsServer, tweak: impl FnOnce(&mut Settings)) -> TestApp {
-    LazyLock::force(&TRACING);
     let mut settings = test_settings(nats.url());
     tweak(&mut settings);
+    spawn_app_on(settings).await
+}
+
+/// Builds and runs the service with exactly `settings`.
+pub(crate) async fn spawn_app_on(settings: Settings) -> TestApp {
+    LazyLock::force(&TRACING);
     let admin_token = settings.admin_token.as_ref().map(|t| t.0.clone());
+    let nats_url = settings.nats_url.clone();
     let app = Application::build(settings).await.expect("Application::build");
     let address = format!("http://127.0.0.1:{}", app.http_port());
     let shutdown = app.shutdown_handle();
     let running = actix_web::rt::spawn(app.run_until_stopped());
-    let api = ApiClient { admin_token, ..ApiClient::new(address, nats.url()) };
+    let api = ApiClient { admin_token, ..ApiClient::new(address, &nats_url) };
     TestApp { api, shutdown, running: Some(running) }
 }
 

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use order_service::config::{NatsAuth, Secret, Settings};
-use order_service::startup::{Application, ShutdownHandle};
+use order_service::startup::Application;
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose,
@@ -20,7 +20,7 @@ use rcgen::{
 
 use support::nats::{NatsOptions, NatsServer};
 
-use crate::helpers::{ApiClient, WAIT, eventually, order_body, test_settings};
+use crate::helpers::{TestApp, WAIT, eventually, order_body, spawn_app_on, test_settings};
 
 const USER: &str = "order-service";
 const PASSWORD: &str = "s3cret-for-tests";
@@ -33,7 +33,7 @@ async fn service_runs_orders_and_changes_bucket_retention_over_mutual_tls_with_l
     assert!(plain_connect_is_refused(nats.port).await, "the test server must demand TLS");
     let settings = Settings { nats_auth: nats.auth(PASSWORD), ..test_settings(&nats.url()) };
 
-    let (api, shutdown, running) = start(settings.clone()).await;
+    let api = start(settings.clone()).await;
     api.stock("SKU-TLS", 3).await;
     let order_id = api.place_order(&order_body("cust-tls", &[("SKU-TLS", 1, 1999)], "tok_visa")).await;
     let order = api.wait_terminal(&order_id).await;
@@ -43,34 +43,22 @@ async fn service_runs_orders_and_changes_bucket_retention_over_mutual_tls_with_l
     for path in [format!("/api/orders/{order_id}/timeline"), "/api/overview".into(), "/dlq".into()] {
         assert_eq!(api.get(&path).await.status().as_u16(), 200, "GET {path}");
     }
-    stop(shutdown, running).await;
+    api.shutdown().await;
     // A changed retention updates the existing buckets at the next start.
     let shorter = Settings { order_retention: Some(Duration::from_secs(31 * 86_400)), ..settings };
-    let (api, shutdown, running) = start(shorter).await;
+    let api = start(shorter).await;
     assert_eq!(api.wait_terminal(&order_id).await, order, "the order survives the restart");
-    stop(shutdown, running).await;
+    api.shutdown().await;
 
     let denied: Vec<String> = nats.log().lines().filter(|l| l.contains("Violation")).map(String::from).collect();
     assert!(denied.is_empty(), "the service needs permissions nats-auth.conf lacks:\n{}", denied.join("\n"));
 }
 
-type Running = actix_web::rt::task::JoinHandle<anyhow::Result<()>>;
-
-/// Builds and runs the service; returns once `/ready` answers 200.
-async fn start(settings: Settings) -> (ApiClient, ShutdownHandle, Running) {
-    let url = settings.nats_url.clone();
-    let app = Application::build(settings).await.expect("service connects with TLS and credentials");
-    let api = ApiClient::new(format!("http://127.0.0.1:{}", app.http_port()), &url);
-    let shutdown = app.shutdown_handle();
-    let running = actix_web::rt::spawn(app.run_until_stopped());
+/// Builds and runs the service in process; returns once `/ready` answers 200.
+async fn start(settings: Settings) -> TestApp {
+    let api = spawn_app_on(settings).await;
     eventually(|| async { (api.get("/ready").await.status().as_u16() == 200).then_some(()) }, WAIT).await;
-    (api, shutdown, running)
-}
-
-async fn stop(shutdown: ShutdownHandle, running: Running) {
-    shutdown.shutdown().await;
-    let stopped = tokio::time::timeout(WAIT, running).await.expect("service stops after shutdown");
-    stopped.expect("run task").expect("run_until_stopped");
+    api
 }
 
 #[actix_web::test]

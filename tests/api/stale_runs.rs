@@ -20,10 +20,14 @@ use support::nats::NatsServer;
 const ORDER: &str = "0190b2a4-0000-7000-8000-000000000001";
 const SKU: &str = "SKU-STALE";
 
-async fn inventory(nats: &NatsServer) -> Addr<InventoryActor> {
+/// An inventory actor on `nats` with 10 of `SKU` available.
+async fn stocked_inventory(nats: &NatsServer) -> Addr<InventoryActor> {
     let handles = order_service::bridge::connect(&test_settings(nats.url())).await.expect("connect to NATS");
     let child = SupervisedChild::new("inventory", RestartPolicy::default(), Arc::new(Metrics::new()));
-    InventoryActor::new(handles.inventory.clone(), child).start()
+    let inventory = InventoryActor::new(handles.inventory.clone(), child).start();
+    let set = SetStock { sku: SKU.into(), available: 10, price: PriceChange::Keep };
+    inventory.send(set).await.expect("mailbox").expect("stock set");
+    inventory
 }
 
 fn run(token: u64, contested: bool) -> SagaRun {
@@ -43,12 +47,7 @@ async fn stock(inventory: &Addr<InventoryActor>) -> (u64, u64) {
 #[actix_web::test]
 async fn a_stale_run_cannot_reserve_again_after_a_newer_run_committed_the_order() {
     let nats = NatsServer::start().await;
-    let inventory = inventory(&nats).await;
-    inventory
-        .send(SetStock { sku: SKU.into(), available: 10, price: PriceChange::Keep })
-        .await
-        .expect("mailbox")
-        .expect("stock set");
+    let inventory = stocked_inventory(&nats).await;
 
     // The newer run (order record revision 5, contested) reserves and sells.
     inventory.send(reserve(run(5, true))).await.expect("mailbox").expect("reserved");
@@ -71,12 +70,7 @@ async fn a_stale_run_cannot_reserve_again_after_a_newer_run_committed_the_order(
 #[actix_web::test]
 async fn an_uncontested_replay_is_idempotent_and_leaves_no_fence() {
     let nats = NatsServer::start().await;
-    let inventory = inventory(&nats).await;
-    inventory
-        .send(SetStock { sku: SKU.into(), available: 10, price: PriceChange::Keep })
-        .await
-        .expect("mailbox")
-        .expect("stock set");
+    let inventory = stocked_inventory(&nats).await;
 
     for _ in 0..2 {
         inventory.send(reserve(run(1, false))).await.expect("mailbox").expect("reserved");

@@ -7,13 +7,11 @@
 
 use std::time::Duration;
 
-use super::harness::{Scenario, World, bounded, service_env, stock_up};
+use super::harness::{World, bounded, service_env, set_up, start_load};
 use super::invariants::Expectations;
-use super::load::{Load, LoadPlan};
-use super::observe::Api;
+use super::load::LoadPlan;
 use super::service;
 use support::nats::NatsCluster;
-use support::provider::FakePaymentProvider;
 
 #[actix_web::test]
 async fn every_accepted_order_ends_once_when_nats_cluster_nodes_and_the_stream_leader_die() {
@@ -21,17 +19,11 @@ async fn every_accepted_order_ends_once_when_nats_cluster_nodes_and_the_stream_l
 }
 
 async fn run() {
-    let mut scenario = Scenario::new("cluster");
-    let mut nats = NatsCluster::three().await;
-    let provider = FakePaymentProvider::start();
+    let (mut scenario, mut nats, provider) = set_up("cluster", NatsCluster::three()).await;
     let mut env = service_env(&nats.urls(), &provider.url);
     env.push(("NATS_REPLICAS", "3".to_string()));
     let service = service::start("order-service", &env).await;
-    let api = Api::new(vec![service.address.clone()]);
-    stock_up(&api).await;
-    let plan = LoadPlan::steady(Duration::from_secs(12));
-    let load = Load::start("cluster", vec![service.address.clone()], plan);
-    load.wait_accepted(5, Duration::from_secs(10)).await;
+    let (api, load) = start_load("cluster", &[&service], LoadPlan::steady(Duration::from_secs(12)), 5).await;
 
     let leader = nats.wait_stream_healthy("ORDERS", None).await;
     nats.node(&leader).stop();

@@ -1,5 +1,5 @@
-//! What every scenario shares: the service environment, the stock set-up,
-//! the fault log, waiting until the system is quiet, reading everything
+//! What every scenario shares: the set-up (nats-server, provider, service
+//! environment, stock and clients), the fault log, waiting until the system is quiet, reading everything
 //! back, and the one-line report that asserts zero violations.
 //!
 //! Quiet means: every accepted order answers COMPLETED or FAILED, the
@@ -14,8 +14,9 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 
 use super::invariants::{self, Expectations, Observed, StockLevel};
-use super::load::{Accepted, LoadReport, STOCK};
+use super::load::{Accepted, Load, LoadPlan, LoadReport, STOCK};
 use super::observe::{self, Api};
+use support::nats::NatsCluster;
 use support::provider::FakePaymentProvider;
 use support::service::ServiceProcess;
 
@@ -43,8 +44,36 @@ pub(crate) async fn bounded(name: &str, scenario: impl Future<Output = ()>) {
     }
 }
 
+/// What every scenario starts with: its clock, the nats-server node(s)
+/// `nats` starts, and a payment provider without faults.
+pub(crate) async fn set_up(
+    name: &'static str,
+    nats: impl Future<Output = NatsCluster>,
+) -> (Scenario, NatsCluster, FakePaymentProvider) {
+    let scenario = Scenario::new(name);
+    (scenario, nats.await, FakePaymentProvider::start())
+}
+
+/// Stocks every SKU through `services`, starts the clients on them with
+/// `plan` and waits until `wait_for` orders were accepted (none: no wait).
+pub(crate) async fn start_load(
+    name: &str,
+    services: &[&ServiceProcess],
+    plan: LoadPlan,
+    wait_for: usize,
+) -> (Api, Load) {
+    let addresses: Vec<String> = services.iter().map(|s| s.address.clone()).collect();
+    let api = Api::new(addresses.clone());
+    stock_up(&api).await;
+    let load = Load::start(name, addresses, plan);
+    if wait_for > 0 {
+        load.wait_accepted(wait_for, Duration::from_secs(10)).await;
+    }
+    (api, load)
+}
+
 /// Sets the initial stock of every SKU the load uses.
-pub(crate) async fn stock_up(api: &Api) {
+async fn stock_up(api: &Api) {
     for (sku, available) in STOCK {
         api.set_stock(sku, available).await;
     }

@@ -7,14 +7,12 @@
 
 use std::time::Duration;
 
-use super::harness::{Scenario, World, bounded, service_env, stock_up};
+use super::harness::{Scenario, World, bounded, service_env, set_up, start_load};
 use super::invariants::Expectations;
-use super::load::{Load, LoadPlan};
-use super::observe::Api;
+use super::load::LoadPlan;
 use super::proxy::{FaultProxy, Mode};
 use super::service;
 use support::nats::NatsCluster;
-use support::provider::FakePaymentProvider;
 use support::service::ServiceProcess;
 
 #[actix_web::test]
@@ -23,18 +21,12 @@ async fn every_accepted_order_ends_once_when_nats_server_stops_and_restarts_mid_
 }
 
 async fn run() {
-    let mut scenario = Scenario::new("nats_restart");
-    let mut nats = NatsCluster::single().await;
+    let (mut scenario, mut nats, provider) = set_up("nats_restart", NatsCluster::single()).await;
     let nats_address = nats.urls().trim_start_matches("nats://").parse().expect("nats socket address");
     let proxy = FaultProxy::start(nats_address).await;
-    let provider = FakePaymentProvider::start();
     let env = service_env(&proxy.url("nats"), &provider.url);
     let service = service::start("order-service", &env).await;
-    let api = Api::new(vec![service.address.clone()]);
-    stock_up(&api).await;
-    let plan = LoadPlan::steady(Duration::from_secs(16));
-    let load = Load::start("nats", vec![service.address.clone()], plan);
-    load.wait_accepted(5, Duration::from_secs(10)).await;
+    let (api, load) = start_load("nats", &[&service], LoadPlan::steady(Duration::from_secs(16)), 5).await;
 
     outage(&mut scenario, &mut nats, &service, "TERM", Duration::from_secs(1)).await;
     tokio::time::sleep(Duration::from_millis(1_500)).await;

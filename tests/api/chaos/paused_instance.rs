@@ -8,13 +8,12 @@
 
 use std::time::Duration;
 
-use super::harness::{ACK_WAIT_SECS, Scenario, World, bounded, service_env, stock_up};
+use super::harness::{ACK_WAIT_SECS, World, bounded, service_env, set_up, start_load};
 use super::invariants::Expectations;
-use super::load::{Load, LoadPlan};
-use super::observe::Api;
+use super::load::LoadPlan;
 use super::service;
 use support::nats::NatsCluster;
-use support::provider::{FakePaymentProvider, FaultPlan};
+use support::provider::FaultPlan;
 
 #[actix_web::test]
 async fn a_paused_instance_resuming_after_ack_wait_neither_charges_twice_nor_ends_an_order_twice() {
@@ -22,20 +21,13 @@ async fn a_paused_instance_resuming_after_ack_wait_neither_charges_twice_nor_end
 }
 
 async fn run() {
-    let mut scenario = Scenario::new("paused_instance");
-    let nats = NatsCluster::single().await;
-    let provider = FakePaymentProvider::start();
+    let (mut scenario, nats, provider) = set_up("paused_instance", NatsCluster::single()).await;
     // A slow provider keeps payments in flight, so a pause catches some.
     provider.script(FaultPlan { latency: Duration::from_millis(150), ..FaultPlan::default() });
     let env = service_env(&nats.urls(), &provider.url);
     let first = service::start("order-service-1", &env).await;
     let second = service::start("order-service-2", &env).await;
-    let addresses = vec![first.address.clone(), second.address.clone()];
-    let api = Api::new(addresses.clone());
-    stock_up(&api).await;
-    let plan = LoadPlan::steady(Duration::from_secs(13));
-    let load = Load::start("pause", addresses, plan);
-    load.wait_accepted(10, Duration::from_secs(10)).await;
+    let (api, load) = start_load("pause", &[&first, &second], LoadPlan::steady(Duration::from_secs(13)), 10).await;
 
     // Longer than ack_wait (redelivery) and than the payment claim's lease
     // (2 × PAYMENT_TIMEOUT_MS + 5 s): the other instance may take over a

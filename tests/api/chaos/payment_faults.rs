@@ -9,14 +9,13 @@
 
 use std::time::{Duration, Instant};
 
-use super::harness::{Scenario, World, bounded, service_env, stock_up};
+use super::harness::{World, bounded, service_env, set_up, start_load};
 use super::invariants::Expectations;
-use super::load::{Load, LoadPlan};
-use super::observe::Api;
+use super::load::LoadPlan;
 use super::proxy::{FaultProxy, Mode};
 use super::service;
 use support::nats::NatsCluster;
-use support::provider::{FakePaymentProvider, FaultPlan};
+use support::provider::FaultPlan;
 
 const SUBMIT_FOR: Duration = Duration::from_secs(12);
 
@@ -26,9 +25,7 @@ async fn every_accepted_order_is_charged_once_when_the_payment_provider_fails_ha
 }
 
 async fn run() {
-    let mut scenario = Scenario::new("payment_faults");
-    let nats = NatsCluster::single().await;
-    let provider = FakePaymentProvider::start();
+    let (mut scenario, nats, provider) = set_up("payment_faults", NatsCluster::single()).await;
     provider.script(FaultPlan {
         fail_before: 0.15,
         fail_after: 0.15,
@@ -38,11 +35,8 @@ async fn run() {
     });
     let proxy = FaultProxy::start(provider.address).await;
     let service = service::start("order-service", &service_env(&nats.urls(), &proxy.url("http"))).await;
-    let api = Api::new(vec![service.address.clone()]);
-    stock_up(&api).await;
-    let plan = LoadPlan::steady(SUBMIT_FOR);
     let started = Instant::now();
-    let load = Load::start("payment", vec![service.address.clone()], plan);
+    let (api, load) = start_load("payment", &[&service], LoadPlan::steady(SUBMIT_FOR), 0).await;
 
     let cycle = [
         (Mode::Delay { base: Duration::from_millis(20), jitter: Duration::from_millis(200) }, "jitter 20-220 ms"),

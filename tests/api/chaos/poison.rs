@@ -13,13 +13,12 @@ use order_service::contracts::proto::{Money, OrderCreated, OrderItem};
 use prost::Message as _;
 use serde_json::Value;
 
-use super::harness::{Scenario, World, bounded, service_env, stock_up};
+use super::harness::{World, bounded, service_env, set_up, start_load};
 use super::invariants::Expectations;
-use super::load::{Load, LoadPlan};
-use super::observe::{self, Api};
+use super::load::LoadPlan;
+use super::observe::{self};
 use super::service;
 use support::nats::NatsCluster;
-use support::provider::FakePaymentProvider;
 
 /// One poison message: what it is, its `Order-Id` header, its payload and
 /// the text its dead-letter reason must contain.
@@ -36,15 +35,9 @@ async fn poison_messages_are_dead_lettered_once_without_blocking_valid_orders() 
 }
 
 async fn run() {
-    let mut scenario = Scenario::new("poison");
-    let nats = NatsCluster::single().await;
-    let provider = FakePaymentProvider::start();
+    let (mut scenario, nats, provider) = set_up("poison", NatsCluster::single()).await;
     let service = service::start("order-service", &service_env(&nats.urls(), &provider.url)).await;
-    let api = Api::new(vec![service.address.clone()]);
-    stock_up(&api).await;
-    let plan = LoadPlan::steady(Duration::from_secs(8));
-    let load = Load::start("poison", vec![service.address.clone()], plan);
-    load.wait_accepted(5, Duration::from_secs(10)).await;
+    let (api, load) = start_load("poison", &[&service], LoadPlan::steady(Duration::from_secs(8)), 5).await;
 
     let js = observe::jetstream(&nats.urls()).await.expect("jetstream for the injector");
     let mut expect = Expectations::default();

@@ -7,13 +7,11 @@
 
 use std::time::Duration;
 
-use super::harness::{Scenario, World, bounded, service_env, stock_up};
+use super::harness::{World, bounded, service_env, set_up, start_load};
 use super::invariants::Expectations;
-use super::load::{Load, LoadPlan};
-use super::observe::Api;
+use super::load::LoadPlan;
 use super::service;
 use support::nats::NatsCluster;
-use support::provider::FakePaymentProvider;
 use support::service::ServiceProcess;
 
 #[actix_web::test]
@@ -30,20 +28,15 @@ fn rotated(urls: &str, i: usize) -> String {
 }
 
 async fn run() {
-    let mut scenario = Scenario::new("scale-out");
-    let mut nats = NatsCluster::three().await;
-    let provider = FakePaymentProvider::start();
+    let (mut scenario, mut nats, provider) = set_up("scale-out", NatsCluster::three()).await;
     let mut replicas = Vec::new();
     for i in 0..3 {
         let mut env = service_env(&rotated(&nats.urls(), i), &provider.url);
         env.push(("NATS_REPLICAS", "3".to_string()));
         replicas.push(service::start(&format!("replica-{i}"), &env).await);
     }
-    let addresses: Vec<String> = replicas.iter().map(|r| r.address.clone()).collect();
-    let api = Api::new(addresses.clone());
-    stock_up(&api).await;
-    let load = Load::start("scale-out", addresses, LoadPlan::steady(Duration::from_secs(12)));
-    load.wait_accepted(10, Duration::from_secs(10)).await;
+    let all: Vec<&ServiceProcess> = replicas.iter().collect();
+    let (api, load) = start_load("scale-out", &all, LoadPlan::steady(Duration::from_secs(12)), 10).await;
 
     replicas[2].kill();
     scenario.fault("SIGKILL replica-2 (stays down)");

@@ -9,13 +9,12 @@ use std::time::Duration;
 
 use rand::Rng;
 
-use super::harness::{Scenario, World, bounded, service_env, stock_up};
+use super::harness::{World, bounded, service_env, set_up, start_load};
 use super::invariants::Expectations;
-use super::load::{Load, LoadPlan};
-use super::observe::Api;
+use super::load::LoadPlan;
 use super::service;
 use support::nats::NatsCluster;
-use support::provider::{FakePaymentProvider, FaultPlan};
+use support::provider::FaultPlan;
 
 const KILLS: usize = 3;
 
@@ -25,18 +24,12 @@ async fn every_accepted_order_ends_once_and_is_charged_once_when_the_service_is_
 }
 
 async fn run() {
-    let mut scenario = Scenario::new("service_kill");
-    let nats = NatsCluster::single().await;
-    let provider = FakePaymentProvider::start();
+    let (mut scenario, nats, provider) = set_up("service_kill", NatsCluster::single()).await;
     // A slow provider keeps payments in flight, so some kills hit one.
     provider.script(FaultPlan { latency: Duration::from_millis(50), ..FaultPlan::default() });
     let env = service_env(&nats.urls(), &provider.url);
     let mut service = service::start("order-service", &env).await;
-    let api = Api::new(vec![service.address.clone()]);
-    stock_up(&api).await;
-    let plan = LoadPlan::steady(Duration::from_secs(10));
-    let load = Load::start("kill", vec![service.address.clone()], plan);
-    load.wait_accepted(5, Duration::from_secs(10)).await;
+    let (api, load) = start_load("kill", &[&service], LoadPlan::steady(Duration::from_secs(10)), 5).await;
 
     for _ in 0..KILLS {
         let (wait, down) = {
