@@ -25,7 +25,7 @@ use tracing::{Instrument, Span};
 use super::keep_alive::{KeepAlive, Registration};
 use super::saga::{self, AwaitingPayment, Progress};
 use super::settle::{self, SettleSettings};
-use super::{SagaDeps, SagaError};
+use super::{SagaDeps, SagaError, SagaErrorKind};
 use crate::actors::payment::PaymentAnswer;
 use crate::actors::supervision::panic_message;
 use crate::bridge::HeldDelivery;
@@ -114,7 +114,7 @@ impl OrderActor {
                 let message = panic_message(&*panic);
                 tracing::error!(panic = %message, "panic contained in order saga");
                 metrics.panicked("order");
-                Err(SagaError::Transient(format!("saga panicked: {message}")))
+                Err(SagaError::with_source(SagaErrorKind::Crashed, format!("saga panicked: {message}")))
             })
         });
         ctx.spawn(phase.into_actor(self).map(|result, act, ctx| act.progressed(result, ctx)));

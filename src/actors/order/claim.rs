@@ -14,7 +14,8 @@
 
 use time::OffsetDateTime;
 
-use super::saga::{SagaDeps, SagaError, save};
+use super::saga::{SagaDeps, save};
+use super::{SagaError, SagaErrorKind};
 use crate::actors::payment::PaymentOutcome;
 use crate::bridge::Versioned;
 use crate::domain::{ClaimDecision, Order, OrderStatus, PaymentRecord, PaymentState};
@@ -59,7 +60,10 @@ pub(super) async fn hold(
         }
         if PaymentRecord::decide(payment, lease, now) == ClaimDecision::Busy {
             let id = &current.value.order_id;
-            return Err(SagaError::Transient(format!("payment of {id} is in progress in another attempt")));
+            return Err(SagaError::with_source(
+                SagaErrorKind::InProgress,
+                format!("payment of {id} is in progress in another attempt"),
+            ));
         }
         take(&mut current.value, token, now);
         let (saved, ours) = Box::pin(save(deps, current.value, current.revision)).await?;

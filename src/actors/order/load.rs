@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use super::saga::save;
-use super::{SagaDeps, SagaError};
+use super::{SagaDeps, SagaError, SagaErrorKind};
 use crate::bridge::{BridgeErrorKind, Versioned};
 use crate::domain::Order;
 
@@ -42,7 +42,10 @@ pub(super) async fn load_or_create(
         return Ok((found, duplicate));
     }
     if delivered < RECORD_WAIT_DELIVERIES {
-        return Err(SagaError::Transient(format!("order {key}: its record is not written yet")));
+        return Err(SagaError::with_source(
+            SagaErrorKind::InProgress,
+            format!("order {key}: its record is not written yet"),
+        ));
     }
     tracing::warn!(order_id = %key, delivered, "no order record: the order was refused at intake; it fails unpaid");
     match deps.orders.create(&key, &order).await {
@@ -69,7 +72,10 @@ async fn read_record(deps: &SagaDeps, key: &str) -> Result<Option<Versioned<Orde
 }
 
 pub(super) async fn reload(deps: &SagaDeps, key: &str) -> Result<Versioned<Order>, SagaError> {
-    deps.orders.get(key).await?.ok_or_else(|| SagaError::Transient(format!("order {key} vanished")))
+    deps.orders
+        .get(key)
+        .await?
+        .ok_or_else(|| SagaError::with_source(SagaErrorKind::Unavailable, format!("order {key} vanished")))
 }
 
 /// Marks the order contested with a write of its own, so this run's token

@@ -4,6 +4,7 @@
 
 mod actor;
 mod claim;
+mod error;
 mod keep_alive;
 mod load;
 mod saga;
@@ -12,8 +13,9 @@ mod steps;
 mod tracker;
 
 pub use actor::{Assignment, OrderActor};
+pub use error::{SagaError, SagaErrorKind};
 pub use keep_alive::KeepAlive;
-pub use saga::{SagaDeps, SagaError};
+pub use saga::SagaDeps;
 pub(crate) use settle::dead_letter;
 pub use settle::{SettleSettings, keep_alive_period};
 pub use tracker::{OrderTracker, StuckOrder};

@@ -22,10 +22,10 @@ use tokio::sync::oneshot;
 use tracing::{Instrument, Span};
 
 use super::claim::{self, ClaimToken, Claimed};
-use super::{load, steps};
+use super::{SagaError, load, steps};
 use crate::actors::inventory::{InventoryActor, SagaRun};
 use crate::actors::payment::{CapturePayment, PaymentActor, PaymentAnswer, PaymentError};
-use crate::bridge::{BridgeError, BridgeErrorKind, JetStreamPublisher, JsonKv, PublishEvent, Versioned};
+use crate::bridge::{BridgeErrorKind, JetStreamPublisher, JsonKv, PublishEvent, Versioned};
 use crate::contracts::OrderEvent;
 use crate::domain::{Order, OrderStatus};
 use crate::metrics::Metrics;
@@ -42,46 +42,6 @@ pub struct SagaDeps {
     pub tracker: Arc<super::OrderTracker>,
     /// How long a payment claim protects an attempt's call.
     pub payment_lease: std::time::Duration,
-}
-
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum SagaError {
-    /// Try again later (NATS, provider or an actor unavailable).
-    #[error("saga step failed transiently: {0}")]
-    Transient(String),
-    /// Retrying cannot help (corrupt record, impossible transition).
-    #[error("saga cannot proceed: {0}")]
-    Permanent(String),
-}
-
-impl SagaError {
-    pub fn is_transient(&self) -> bool {
-        matches!(self, Self::Transient(_))
-    }
-}
-
-impl From<BridgeError> for SagaError {
-    fn from(e: BridgeError) -> Self {
-        match e.is_transient() {
-            true => Self::Transient(e.to_string()),
-            false => Self::Permanent(e.to_string()),
-        }
-    }
-}
-
-impl From<crate::actors::inventory::InventoryError> for SagaError {
-    fn from(e: crate::actors::inventory::InventoryError) -> Self {
-        match e.is_transient() {
-            true => Self::Transient(e.to_string()),
-            false => Self::Permanent(e.to_string()),
-        }
-    }
-}
-
-impl From<actix::MailboxError> for SagaError {
-    fn from(e: actix::MailboxError) -> Self {
-        Self::Transient(format!("actor unavailable: {e}"))
-    }
 }
 
 /// Where a saga run stopped.
@@ -136,7 +96,7 @@ pub(super) async fn resume(
     answer: Result<PaymentAnswer, oneshot::error::RecvError>,
 ) -> Result<Progress, SagaError> {
     let AwaitingPayment { mut current, started, span, claim } = paused;
-    let answer = answer.unwrap_or_else(|_| Err(PaymentError::Transient("the payment call was abandoned".into())));
+    let answer = answer.unwrap_or_else(|_| Err(PaymentError::unavailable("the payment call was abandoned")));
     let recorded = match answer {
         Ok(outcome) => match steps::apply(&current.value, steps::payment_outcome(outcome.clone())) {
             Ok(mut next) => {
@@ -145,7 +105,7 @@ pub(super) async fn resume(
             }
             Err(e) => Err(e),
         },
-        Err(e) => Err(SagaError::Transient(e.to_string())),
+        Err(e) => Err(SagaError::from(e)),
     };
     match recorded {
         Ok(next) => drive(deps, next, started, claim).await,

@@ -5,7 +5,7 @@
 
 use time::OffsetDateTime;
 
-use super::{SagaDeps, SagaError};
+use super::{SagaDeps, SagaError, SagaErrorKind};
 use crate::actors::inventory::{CommitStock, ConfirmStock, ReleaseStock, Reservation, ReserveStock, SagaRun};
 use crate::actors::payment::{ChargeRequest, PaymentOutcome};
 use crate::domain::{FailureReason, Order, OrderStatus, Outcome, StockStep};
@@ -24,7 +24,10 @@ pub(super) async fn advance(deps: &SagaDeps, order: &Order, run: SagaRun) -> Res
         OrderStatus::PaymentCaptured => commit(deps, order, run).await?,
         OrderStatus::Compensating => release(deps, order, run).await?,
         OrderStatus::StockReserved | OrderStatus::Completed | OrderStatus::Failed => {
-            return Err(SagaError::Permanent(format!("order {}: no step to run at {}", order.order_id, order.status)));
+            return Err(SagaError::with_source(
+                SagaErrorKind::Invalid,
+                format!("order {}: no step to run at {}", order.order_id, order.status),
+            ));
         }
     };
     apply(order, outcome)
@@ -33,7 +36,7 @@ pub(super) async fn advance(deps: &SagaDeps, order: &Order, run: SagaRun) -> Res
 /// The order with `outcome` applied (a copy: `order` is what is recorded).
 pub(super) fn apply(order: &Order, outcome: Outcome) -> Result<Order, SagaError> {
     let mut next = order.clone();
-    next.advance(outcome, OffsetDateTime::now_utc()).map_err(|e| SagaError::Permanent(e.to_string()))?;
+    next.advance(outcome, OffsetDateTime::now_utc()).map_err(|e| SagaError::with_source(SagaErrorKind::Invalid, e))?;
     Ok(next)
 }
 
@@ -77,7 +80,7 @@ async fn reserve(deps: &SagaDeps, order: &Order, run: SagaRun) -> Result<Outcome
         Ok(reservation) => reservation,
         // Holds already taken were undone: the order fails cleanly.
         Err(e) if !e.is_transient() => return Ok(Outcome::Rejected { detail: e.to_string() }),
-        Err(e) => return Err(SagaError::Transient(e.to_string())),
+        Err(e) => return Err(SagaError::from(e)),
     };
     Ok(match reservation {
         Reservation::Reserved => Outcome::Reserved,

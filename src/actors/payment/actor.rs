@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::oneshot;
 
-use super::{ChargeRequest, PaymentError, PaymentGateway, PaymentOutcome};
+use super::{ChargeRequest, PaymentError, PaymentErrorKind, PaymentGateway, PaymentOutcome};
 use crate::actors::supervision::{self, SupervisedChild};
 use crate::metrics::Metrics;
 use crate::shutdown::Stopping;
@@ -159,7 +159,7 @@ fn log_retry(error: &PaymentError, after: Duration) {
 /// One provider call, counted by outcome; none once stopping.
 async fn call(calls: &Calls, request: &ChargeRequest) -> Result<PaymentOutcome, PaymentError> {
     if calls.stopping.is_set() {
-        return Err(PaymentError::Transient("not called: the instance is stopping".into()));
+        return Err(PaymentError::unavailable("not called: the instance is stopping"));
     }
     let result = calls.gateway.charge(request).await;
     calls.metrics.payment_call(match &result {
@@ -187,7 +187,9 @@ impl Handler<CapturePayment> for PaymentActor {
         msg.trace.parent(&span);
         let fut = capture(self.calls.clone(), msg.request).instrument(span);
         let reply = msg.reply;
-        let guarded = supervision::guard(ctx.address(), self.child.clone(), fut, |m| Err(PaymentError::Crashed(m)));
+        let guarded = supervision::guard(ctx.address(), self.child.clone(), fut, |m| {
+            Err(PaymentError::with_source(PaymentErrorKind::Crashed, m))
+        });
         actix::spawn(guarded.map(move |outcome| {
             let _ = reply.send(outcome);
         }));

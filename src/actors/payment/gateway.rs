@@ -8,6 +8,8 @@
 
 use futures::future::BoxFuture;
 
+use crate::error::{Error, ErrorKind, Transience};
+
 /// What to charge.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ChargeRequest {
@@ -33,20 +35,34 @@ pub enum PaymentOutcome {
     Declined { reason: String },
 }
 
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum PaymentError {
+/// Why a charge has no definite answer; always worth retrying with the
+/// same idempotency key. Keeps the HTTP client's error as its source.
+pub type PaymentError = Error<PaymentErrorKind>;
+
+/// The kinds of [`PaymentError`]; both are transient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PaymentErrorKind {
     /// The outcome is unknown or the provider is unavailable: retry with
     /// the same idempotency key.
-    #[error("payment provider unavailable: {0}")]
-    Transient(String),
+    #[error("payment provider unavailable")]
+    Unavailable,
     /// The payment actor crashed on this request and is being restarted.
-    #[error("payment actor crashed: {0}")]
-    Crashed(String),
+    #[error("payment actor crashed")]
+    Crashed,
+}
+
+impl ErrorKind for PaymentErrorKind {
+    fn transience(self) -> Transience {
+        match self {
+            Self::Unavailable | Self::Crashed => Transience::Transient,
+        }
+    }
 }
 
 impl PaymentError {
-    pub fn is_transient(&self) -> bool {
-        true
+    /// No definite answer from the provider (`source` says why).
+    pub fn unavailable(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::with_source(PaymentErrorKind::Unavailable, source)
     }
 }
 

@@ -53,7 +53,7 @@ impl PaymentGateway for HttpGateway {
             call = call.header(name, value);
         }
         async move {
-            let response = call.send().await.map_err(|e| PaymentError::Transient(e.to_string()))?;
+            let response = call.send().await.map_err(PaymentError::unavailable)?;
             tracing::Span::current().record("http.status_code", response.status().as_u16());
             interpret(response).await
         }
@@ -66,9 +66,9 @@ async fn interpret(response: reqwest::Response) -> Result<PaymentOutcome, Paymen
     let status = response.status();
     if status.is_success() {
         let body: ChargeResponse =
-            response.json().await.map_err(|e| PaymentError::Transient(format!("unreadable 2xx body: {e}")))?;
+            response.json().await.map_err(|e| PaymentError::unavailable(format!("unreadable 2xx body: {e}")))?;
         if body.status != "succeeded" || body.charge_id.is_empty() {
-            return Err(PaymentError::Transient(format!("2xx with status {:?}", body.status)));
+            return Err(PaymentError::unavailable(format!("2xx with status {:?}", body.status)));
         }
         return Ok(PaymentOutcome::Captured { charge_id: body.charge_id });
     }
@@ -77,5 +77,5 @@ async fn interpret(response: reqwest::Response) -> Result<PaymentOutcome, Paymen
         let reason = body.error.map(|e| e.to_string()).unwrap_or_else(|| "declined".into());
         return Ok(PaymentOutcome::Declined { reason });
     }
-    Err(PaymentError::Transient(format!("provider answered {status}")))
+    Err(PaymentError::unavailable(format!("provider answered {status}")))
 }

@@ -7,6 +7,6 @@ mod http_gateway;
 mod simulator;
 
 pub use actor::{CapturePayment, PaymentActor, PaymentAnswer, PaymentReply, claim_lease};
-pub use gateway::{ChargeRequest, PaymentError, PaymentGateway, PaymentOutcome};
+pub use gateway::{ChargeRequest, PaymentError, PaymentErrorKind, PaymentGateway, PaymentOutcome};
 pub use http_gateway::HttpGateway;
 pub use simulator::Simulator;

@@ -29,7 +29,7 @@ impl Simulator {
             return Ok(PaymentOutcome::Declined { reason: "card_declined (simulated)".into() });
         }
         if self.failure_rate > 0.0 && rand::random::<f64>() < self.failure_rate {
-            return Err(PaymentError::Transient("simulated provider outage".into()));
+            return Err(PaymentError::unavailable("simulated provider outage"));
         }
         Ok(PaymentOutcome::Captured { charge_id: charge_id(request.idempotency_key()) })
     }
@@ -91,6 +91,6 @@ mod tests {
     #[test]
     fn failure_rate_one_always_fails_transiently() {
         let sim = Simulator::new(Duration::ZERO, 1.0);
-        assert!(matches!(sim.decide(&request("tok_visa", "k")), Err(PaymentError::Transient(_))));
+        assert!(matches!(sim.decide(&request("tok_visa", "k")), Err(ref e) if e.is_transient()));
     }
 }
