@@ -22,8 +22,8 @@ async fn main() -> anyhow::Result<()> {
             std::process::exit(2);
         }
     };
-    let telemetry = telemetry::init(&settings)?;
-    tracing::info!(http_addr = %settings.http_addr, nats = %settings.nats_url, "starting order-service");
+    let telemetry = telemetry::init(&settings.telemetry)?;
+    tracing::info!(http_addr = %settings.http.addr, nats = %settings.nats.url, "starting order-service");
     let app = match Application::build(settings).await {
         Ok(app) => app,
         Err(e) => {

@@ -14,7 +14,7 @@ use std::time::Duration;
 use crate::actors::intake::IntakeActor;
 use crate::actors::inventory::InventoryActor;
 use crate::actors::order::{OrderTracker, SagaDeps, SettleSettings};
-use crate::actors::payment::{HttpGateway, PaymentActor, PaymentGateway, Simulator, claim_lease};
+use crate::actors::payment::{PaymentActor, claim_lease};
 use crate::actors::pool::{WorkerSettings, start_pool};
 use crate::actors::supervision::{RestartPolicy, SupervisedChild, SupervisionTree};
 use crate::bridge::{self, BridgeErrorKind, DeadLetterActor, JetStreamConsumer, JetStreamPublisher, Nats};
@@ -59,15 +59,16 @@ impl Application {
             publisher: publisher.clone(),
             metrics: metrics.clone(),
             tracker: tracker.clone(),
-            payment_lease: claim_lease(settings.payment_timeout),
+            payment_lease: claim_lease(settings.payment.timeout),
         };
         let dead_letters = DeadLetterActor::new(nats.clone()).start();
-        let pool = Arc::new(PoolStats::new(settings.worker_pool_size, settings.mailbox_capacity));
+        let pool = Arc::new(settings.pool.stats());
         let (consumer, in_flight, arbiters) =
             start_consuming(&settings, &nats, &deps, &services.tree, dead_letters.clone(), pool.clone(), &stopping);
-        spawn_samplers(tracker.clone(), metrics.clone(), settings.stuck_after, pool.clone());
-        let intake =
-            IntakeActor::new(nats.clone(), publisher, metrics.clone()).with_timeout(settings.intake_timeout).start();
+        spawn_samplers(tracker.clone(), metrics.clone(), settings.admin.stuck_after, pool.clone());
+        let intake = IntakeActor::new(nats.clone(), publisher, metrics.clone())
+            .with_timeout(settings.http.intake_timeout)
+            .start();
         let readiness = Arc::new(readiness(&nats, &services, consumer.clone()));
         let state = AppState {
             intake,
@@ -75,29 +76,29 @@ impl Application {
             dead_letters,
             readiness: readiness.clone(),
             metrics,
-            admin_token: settings.admin_token.clone(),
+            admin_token: settings.admin.token.clone(),
             ops: OpsView {
                 tree: services.tree.clone(),
                 pool,
                 tracker,
                 consumer: consumer.clone(),
-                stuck_after: settings.stuck_after,
-                jaeger_ui_url: settings.jaeger_ui_url.clone(),
-                fault_injection: settings.fault_injection,
+                stuck_after: settings.admin.stuck_after,
+                jaeger_ui_url: settings.admin.jaeger_ui_url.clone(),
+                fault_injection: settings.admin.fault_injection,
                 inventory: services.inventory.clone(),
                 payment: services.payment.clone(),
                 order_query: bridge::ScanLimits {
-                    max_records: settings.order_query_max_records,
+                    max_records: settings.admin.order_query_max_records,
                     deadline: http::ORDER_QUERY_DEADLINE,
                 },
-                stream: Arc::new(crate::ops::SnapshotHub::new(settings.dashboard_stream_clients)),
+                stream: Arc::new(crate::ops::SnapshotHub::new(settings.admin.dashboard_stream_clients)),
             },
         };
         warn_if_open(&settings);
-        let listener = TcpListener::bind(settings.http_addr)
-            .with_context(|| format!("cannot bind HTTP_ADDR={}", settings.http_addr))?;
+        let listener = TcpListener::bind(settings.http.addr)
+            .with_context(|| format!("cannot bind HTTP_ADDR={}", settings.http.addr))?;
         let port = listener.local_addr()?.port();
-        let limit = http::RateLimit::new(settings.rate_limit_per_sec, settings.rate_limit_burst);
+        let limit = http::RateLimit::new(settings.http.rate_limit_per_sec, settings.http.rate_limit_burst);
         let server = http_server(state, limit, listener, &settings)?;
         let parts = ShutdownParts {
             server: server.handle(),
@@ -146,7 +147,7 @@ impl Application {
 
 /// The open default, said once at start-up.
 fn warn_if_open(settings: &Settings) {
-    if settings.admin_token.is_none() {
+    if settings.admin.token.is_none() {
         tracing::warn!(
             "ADMIN_TOKEN is not set: admin routes (/dlq, /api/*, PUT /inventory) answer loopback clients \
              only; set ADMIN_TOKEN to reach them from elsewhere"
@@ -162,7 +163,7 @@ fn http_server(
 ) -> anyhow::Result<actix_web::dev::Server> {
     let data = web::Data::new(state);
     let limit = web::Data::new(limit);
-    let body_timeout = web::Data::new(http::BodyTimeout(settings.http_body_timeout));
+    let body_timeout = web::Data::new(http::BodyTimeout(settings.http.body_timeout));
     let server = HttpServer::new(move || {
         App::new()
             .wrap(actix_web::middleware::from_fn(http::guard_body))
@@ -175,8 +176,8 @@ fn http_server(
             .app_data(body_timeout.clone())
             .configure(http::configure)
     })
-    .workers(settings.http_workers)
-    .keep_alive(settings.http_keep_alive)
+    .workers(settings.http.workers)
+    .keep_alive(settings.http.keep_alive)
     .disable_signals()
     // Bounded again by the drain deadline in `ShutdownHandle::shutdown`.
     .shutdown_timeout(settings.shutdown_timeout.as_secs())
@@ -198,7 +199,7 @@ fn start_services(
     metrics: &Arc<Metrics>,
     stopping: &Stopping,
 ) -> anyhow::Result<Services> {
-    let capacity = settings.mailbox_capacity;
+    let capacity = settings.pool.mailbox_capacity;
     let policy = RestartPolicy::default();
     let inv_child = SupervisedChild::new("inventory", policy, metrics.clone());
     let pay_child = SupervisedChild::new("payment", policy, metrics.clone());
@@ -208,7 +209,7 @@ fn start_services(
         ctx.set_mailbox_capacity(capacity);
         InventoryActor::new(stock, inv_child)
     });
-    let gateway = payment_gateway(settings)?;
+    let gateway = settings.payment.gateway().context("cannot build the payment HTTP client")?;
     let pay_metrics = metrics.clone();
     let stopping = stopping.clone();
     let payment = Supervisor::start(move |ctx: &mut actix::Context<PaymentActor>| {
@@ -232,15 +233,15 @@ fn start_consuming(
     stopping: &Stopping,
 ) -> (Addr<JetStreamConsumer>, InFlight, Vec<Arbiter>) {
     let settle = SettleSettings {
-        ack_wait: settings.ack_wait,
-        max_deliver: settings.max_deliver,
+        ack_wait: settings.saga.ack_wait,
+        max_deliver: settings.saga.max_deliver,
         dead_letters,
         stats: stats.clone(),
         stopping: stopping.clone(),
     };
-    let worker_settings = WorkerSettings { mailbox: settings.mailbox_capacity, settle };
-    let (workers, arbiters) = start_pool(deps, &worker_settings, settings.worker_pool_size, settings.worker_threads);
-    let capacity = settings.worker_pool_size * settings.mailbox_capacity;
+    let worker_settings = WorkerSettings { mailbox: settings.pool.mailbox_capacity, settle };
+    let (workers, arbiters) = start_pool(deps, &worker_settings, settings.pool.size, settings.pool.threads);
+    let capacity = settings.pool.capacity();
     let tree = tree.clone();
     let consumer =
         JetStreamConsumer::new(nats, workers, capacity).with_pause(move || !tree.is_healthy()).with_stats(stats);
@@ -276,19 +277,6 @@ fn spawn_samplers(tracker: Arc<OrderTracker>, metrics: Arc<Metrics>, threshold: 
             metrics.pool_utilisation_percent.set(in_flight * 100 / capacity);
         }
     });
-}
-
-fn payment_gateway(settings: &Settings) -> anyhow::Result<Arc<dyn PaymentGateway>> {
-    Ok(match &settings.payment_gateway_url {
-        Some(url) => {
-            tracing::info!(url, "payment: HTTP gateway");
-            Arc::new(HttpGateway::new(url, settings.payment_timeout).context("cannot build the payment HTTP client")?)
-        }
-        None => {
-            tracing::info!("payment: built-in simulator (set PAYMENT_GATEWAY_URL for a real provider)");
-            Arc::new(Simulator::new(settings.payment_sim_latency, settings.payment_sim_failure_rate))
-        }
-    })
 }
 
 /// Creates stock records that do not exist yet; never overwrites, so a

@@ -126,30 +126,30 @@ async fn topology_present(js: &jetstream::Context) -> bool {
 
 /// Connects and ensures the stream, buckets and saga consumer exist.
 pub async fn connect(settings: &Settings) -> Result<Nats, BridgeError> {
-    let urls = settings.nats_urls();
+    let urls = settings.nats.urls();
     let shown = urls.join(",");
     let last_error = Arc::new(Mutex::new(None));
-    let options = with_auth(connect_options(last_error.clone()), &settings.nats_auth).await?;
+    let options = with_auth(connect_options(last_error.clone()), &settings.nats.auth).await?;
     // retry_on_initial_connect: `connect` returns at once and the client
     // keeps trying in the background, so wait for the state ourselves.
     let client = options
         .connect(urls)
         .await
         .map_err(|e| BridgeError::unavailable(format!("cannot connect to NATS at {shown}: {e}")))?;
-    if !connected_within(&client, settings.nats_connect_timeout).await {
+    if !connected_within(&client, settings.nats.connect_timeout).await {
         let why = last_error.lock().unwrap_or_else(|p| p.into_inner()).take();
         let why = why.unwrap_or_else(|| "no server answered".into());
-        let timeout = settings.nats_connect_timeout;
+        let timeout = settings.nats.connect_timeout;
         return Err(BridgeError::unavailable(format!("cannot connect to NATS at {shown} within {timeout:?}: {why}")));
     }
     let mut js = jetstream::new(client.clone());
     js.set_timeout(REQUEST_TIMEOUT);
-    let replicas = settings.nats_replicas;
+    let replicas = settings.nats.replicas;
     let stream = ensure_stream(&js, replicas).await?;
     warn_on_weak_durability(&stream, settings);
     let saga_consumer = ensure_saga_consumer(&stream, settings).await?;
     ensure_dead_letter_stream(&js, replicas).await?;
-    let retention = settings.order_retention.unwrap_or(Duration::ZERO);
+    let retention = settings.retention.orders_max_age();
     let handles = NatsHandles {
         orders: JsonKv::new(
             ensure_bucket(&js, subjects::ORDERS_BUCKET, replicas, retention).await?,
@@ -254,7 +254,7 @@ async fn ensure_stream(js: &jetstream::Context, replicas: usize) -> Result<strea
 /// plus the publisher's own retries. (Re-publishes across longer pauses are
 /// skipped because published events are recorded on the order.)
 fn retry_horizon(settings: &Settings) -> Duration {
-    settings.ack_wait * 2 + Duration::from_secs(15)
+    settings.saga.ack_wait * 2 + Duration::from_secs(15)
 }
 
 /// Logs a clear warning when the stream (maybe created by an operator)
@@ -302,10 +302,10 @@ async fn ensure_saga_consumer(
         description: Some("drives one saga per ORDER.created".into()),
         filter_subjects: vec![subjects::event(crate::contracts::EventKind::Created), subjects::REPLAY.into()],
         ack_policy: consumer::AckPolicy::Explicit,
-        ack_wait: settings.ack_wait,
+        ack_wait: settings.saga.ack_wait,
         // Transient failures are nak'd with growing delays (1 s … 60 s);
         // after max_deliver deliveries the worker dead-letters the message.
-        max_deliver: settings.max_deliver,
+        max_deliver: settings.saga.max_deliver,
         // High enough for 50,000 orders in flight across replicas; each
         // instance bounds its own share with its pool permits.
         max_ack_pending: 100_000,

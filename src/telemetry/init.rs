@@ -17,7 +17,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer, Registry};
 
-use crate::config::{LogFormat, Settings};
+use crate::config::{LogFormat, TelemetrySettings};
 
 /// Keeps the tracer provider alive; call [`Telemetry::shutdown`] at exit.
 #[derive(Debug, Default)]
@@ -37,7 +37,7 @@ type BoxedLayer = Box<dyn Layer<Registry> + Send + Sync>;
 
 /// Installs the global subscriber. Call once, inside the actix system (the
 /// gRPC exporter's channel task runs on the current runtime).
-pub fn init(settings: &Settings) -> Result<Telemetry, TelemetryError> {
+pub fn init(settings: &TelemetrySettings) -> Result<Telemetry, TelemetryError> {
     // The OTLP HTTP client needs a rustls provider before it is built.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));

@@ -13,7 +13,7 @@ const TOKEN: &str = "order-list-token";
 
 async fn spawn_admin_app(nats: &NatsServer, tweak: impl FnOnce(&mut order_service::config::Settings)) -> TestApp {
     spawn_app_with(nats, |s| {
-        s.admin_token = Some(order_service::config::Secret(TOKEN.into()));
+        s.admin.token = Some(order_service::config::Secret(TOKEN.into()));
         tweak(s);
     })
     .await
@@ -99,7 +99,7 @@ async fn pages_follow_the_cursor_until_the_last_page_has_none() {
 #[actix_web::test]
 async fn an_over_wide_window_answers_422_and_bad_parameters_400_and_no_token_401() {
     let nats = NatsServer::start().await;
-    let app = spawn_admin_app(&nats, |s| s.order_query_max_records = 2).await;
+    let app = spawn_admin_app(&nats, |s| s.admin.order_query_max_records = 2).await;
     app.stock("SKU-A", 10).await;
     place_all(&app, &[("c", "SKU-A", "tok_visa"); 3]).await;
 
@@ -116,7 +116,7 @@ async fn an_over_wide_window_answers_422_and_bad_parameters_400_and_no_token_401
 #[actix_web::test]
 async fn dashboard_streams_past_the_cap_answer_503_with_retry_after() {
     let nats = NatsServer::start().await;
-    let app = spawn_admin_app(&nats, |s| s.dashboard_stream_clients = 2).await;
+    let app = spawn_admin_app(&nats, |s| s.admin.dashboard_stream_clients = 2).await;
     let open = || app.client.get(format!("{}/api/stream", app.address)).bearer_auth(TOKEN).send();
     let mut first = open().await.expect("first stream");
     let _second = open().await.expect("second stream");

@@ -29,9 +29,9 @@ const RECOVERY: Duration = Duration::from_secs(45);
 
 async fn spawn_admin_app(nats: &NatsServer) -> TestApp {
     spawn_app_with(nats, |s| {
-        s.admin_token = Some(order_service::config::Secret(TOKEN.into()));
-        s.fault_injection = true;
-        s.worker_pool_size = 2;
+        s.admin.token = Some(order_service::config::Secret(TOKEN.into()));
+        s.admin.fault_injection = true;
+        s.pool.size = 2;
     })
     .await
 }

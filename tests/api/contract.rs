@@ -144,7 +144,7 @@ async fn a_replayed_dead_letter_keeps_its_order_id_and_trace_context() {
 async fn an_order_event_without_its_order_record_fails_unpaid_with_payment_token_missing() {
     let provider = FakePaymentProvider::start();
     let nats = NatsServer::start().await;
-    let app = spawn_app_with(&nats, |s| s.payment_gateway_url = Some(provider.url.clone())).await;
+    let app = spawn_app_with(&nats, |s| s.payment.gateway_url = Some(provider.url.clone())).await;
     app.stock("SKU-C", 10).await;
     let js = jetstream::new(async_nats::connect(nats.url()).await.expect("connect to NATS"));
     let order_id = uuid::Uuid::now_v7().to_string();

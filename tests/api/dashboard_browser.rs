@@ -18,9 +18,9 @@ const POOL_SIZE: usize = 4;
 
 async fn spawn_admin_app(nats: &NatsServer) -> TestApp {
     spawn_app_with(nats, |s| {
-        s.admin_token = Some(order_service::config::Secret(TOKEN.into()));
-        s.fault_injection = true;
-        s.worker_pool_size = POOL_SIZE;
+        s.admin.token = Some(order_service::config::Secret(TOKEN.into()));
+        s.admin.fault_injection = true;
+        s.pool.size = POOL_SIZE;
     })
     .await
 }

@@ -21,8 +21,8 @@ async fn an_order_failing_every_delivery_is_dead_lettered_with_its_original_even
     provider.fail_next(usize::MAX);
     let nats = NatsServer::start().await;
     let app = spawn_app_with(&nats, |s| {
-        s.payment_gateway_url = Some(provider.url.clone());
-        s.max_deliver = 2;
+        s.payment.gateway_url = Some(provider.url.clone());
+        s.saga.max_deliver = 2;
     })
     .await;
     app.stock("SKU-A", 5).await;

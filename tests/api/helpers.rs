@@ -104,8 +104,8 @@ pub(crate) async fn spawn_app_with(nats: &NatsServer, tweak: impl FnOnce(&mut Se
 /// Builds and runs the service with exactly `settings`.
 pub(crate) async fn spawn_app_on(settings: Settings) -> TestApp {
     LazyLock::force(&TRACING);
-    let admin_token = settings.admin_token.as_ref().map(|t| t.0.clone());
-    let nats_url = settings.nats_url.clone();
+    let admin_token = settings.admin.token.as_ref().map(|t| t.0.clone());
+    let nats_url = settings.nats.url.clone();
     let app = Application::build(settings).await.expect("Application::build");
     let address = format!("http://127.0.0.1:{}", app.http_port());
     let shutdown = app.shutdown_handle();
@@ -116,14 +116,13 @@ pub(crate) async fn spawn_app_on(settings: Settings) -> TestApp {
 
 /// Test settings: port 0, short timeouts so failures show up fast.
 pub(crate) fn test_settings(nats_url: &str) -> Settings {
-    Settings {
-        nats_url: nats_url.to_string(),
-        http_addr: "127.0.0.1:0".parse().expect("socket address"),
-        ack_wait: Duration::from_secs(5),
-        payment_timeout: Duration::from_secs(2),
-        shutdown_timeout: Duration::from_secs(10),
-        ..Settings::default()
-    }
+    let mut settings = Settings::default();
+    settings.nats.url = nats_url.to_string();
+    settings.http.addr = "127.0.0.1:0".parse().expect("socket address");
+    settings.saga.ack_wait = Duration::from_secs(5);
+    settings.payment.timeout = Duration::from_secs(2);
+    settings.shutdown_timeout = Duration::from_secs(10);
+    settings
 }
 
 impl ApiClient {

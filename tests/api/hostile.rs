@@ -14,7 +14,7 @@ use support::nats::NatsServer;
 const TOKEN: &str = "s3cret-admin-token";
 
 fn with_token(s: &mut order_service::config::Settings) {
-    s.admin_token = Some(order_service::config::Secret(TOKEN.into()));
+    s.admin.token = Some(order_service::config::Secret(TOKEN.into()));
 }
 
 async fn code_of(response: reqwest::Response) -> (u16, String) {
@@ -183,7 +183,7 @@ async fn content_encoded_or_non_json_bodies_get_415_and_publish_nothing() {
 async fn a_body_trickled_slower_than_the_body_timeout_gets_408_and_the_connection_closes() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let nats = NatsServer::start().await;
-    let app = spawn_app_with(&nats, |s| s.http_body_timeout = std::time::Duration::from_secs(1)).await;
+    let app = spawn_app_with(&nats, |s| s.http.body_timeout = std::time::Duration::from_secs(1)).await;
     let authority = app.address.trim_start_matches("http://").to_string();
     let mut socket = tokio::net::TcpStream::connect(&authority).await.expect("connect");
     let head = format!(

@@ -31,7 +31,8 @@ const AUTH_CONF: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docker/k8s/nats-au
 async fn service_runs_orders_and_changes_bucket_retention_over_mutual_tls_with_least_privilege_credentials() {
     let nats = SecureNats::start().await;
     assert!(plain_connect_is_refused(nats.port).await, "the test server must demand TLS");
-    let settings = Settings { nats_auth: nats.auth(PASSWORD), ..test_settings(&nats.url()) };
+    let mut settings = test_settings(&nats.url());
+    settings.nats.auth = nats.auth(PASSWORD);
 
     let api = start(settings.clone()).await;
     api.stock("SKU-TLS", 3).await;
@@ -45,7 +46,8 @@ async fn service_runs_orders_and_changes_bucket_retention_over_mutual_tls_with_l
     }
     api.shutdown().await;
     // A changed retention updates the existing buckets at the next start.
-    let shorter = Settings { order_retention: Some(Duration::from_secs(31 * 86_400)), ..settings };
+    let mut shorter = settings;
+    shorter.retention.orders = Some(Duration::from_secs(31 * 86_400));
     let api = start(shorter).await;
     assert_eq!(api.wait_terminal(&order_id).await, order, "the order survives the restart");
     api.shutdown().await;
@@ -64,11 +66,9 @@ async fn start(settings: Settings) -> TestApp {
 #[actix_web::test]
 async fn wrong_nats_password_fails_start_up_with_an_authorization_error() {
     let nats = SecureNats::start().await;
-    let settings = Settings {
-        nats_auth: nats.auth("not-the-password"),
-        nats_connect_timeout: Duration::from_secs(2),
-        ..test_settings(&nats.url())
-    };
+    let mut settings = test_settings(&nats.url());
+    settings.nats.auth = nats.auth("not-the-password");
+    settings.nats.connect_timeout = Duration::from_secs(2);
 
     let started = Instant::now();
     let outcome = tokio::time::timeout(WAIT, Application::build(settings)).await;

@@ -12,7 +12,7 @@ const COMMITTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/openapi.json"
 
 async fn served_document() -> (String, Value) {
     let nats = NatsServer::start().await;
-    let app = spawn_app_with(&nats, |s| s.admin_token = Some(order_service::config::Secret("s3cret".into()))).await;
+    let app = spawn_app_with(&nats, |s| s.admin.token = Some(order_service::config::Secret("s3cret".into()))).await;
     let response = app.get("/openapi.json").await;
     assert_eq!(response.status().as_u16(), 200, "/openapi.json needs no token");
     let content_type = response.headers().get("Content-Type").and_then(|v| v.to_str().ok()).unwrap_or_default();

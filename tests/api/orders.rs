@@ -177,8 +177,8 @@ async fn orders_whose_payment_outlasts_ack_wait_are_kept_alive_and_never_redeliv
     // acks, sent while it waits on the provider, keep JetStream from
     // redelivering the message to a second run.
     let app = spawn_app_with(&nats, |s| {
-        s.ack_wait = Duration::from_secs(1);
-        s.payment_sim_latency = Duration::from_secs(3);
+        s.saga.ack_wait = Duration::from_secs(1);
+        s.payment.sim_latency = Duration::from_secs(3);
     })
     .await;
     app.stock("SKU-SLOW-PAY", 3).await;
@@ -197,7 +197,7 @@ async fn orders_whose_payment_outlasts_ack_wait_are_kept_alive_and_never_redeliv
 async fn orders_complete_and_never_oversell_with_the_worker_pool_on_two_arbiter_threads() {
     let nats = NatsServer::start().await;
     // The default (0) runs the pool on the system arbiter; this is the other layout.
-    let app = spawn_app_with(&nats, |s| s.worker_threads = 2).await;
+    let app = spawn_app_with(&nats, |s| s.pool.threads = 2).await;
     app.stock("SKU-TWO-THREADS", 5).await;
 
     let body = order_body("cust-two-threads", &[("SKU-TWO-THREADS", 1, 999)], "tok_visa");

@@ -20,7 +20,7 @@ async fn a_silent_nats_link_gets_fast_503s_and_not_ready_then_recovers() {
     let nats = NatsServer::start().await;
     let target = nats.url().trim_start_matches("nats://").parse().expect("nats socket address");
     let proxy = FaultProxy::start(target).await;
-    let app = spawn_app_with(&nats, |s| s.nats_url = proxy.url("nats")).await;
+    let app = spawn_app_with(&nats, |s| s.nats.url = proxy.url("nats")).await;
     let body = order_body("c-1", &[("SKU-P", 1, 100)], "tok_visa");
     assert_eq!(app.post_order(&body, None).await.status().as_u16(), 202, "accepted while the link is up");
 

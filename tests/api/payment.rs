@@ -34,7 +34,7 @@ async fn declined_payment_releases_reserved_stock() {
 async fn gateway_charges_once_with_the_order_details_and_completes() {
     let provider = FakePaymentProvider::start();
     let nats = NatsServer::start().await;
-    let app = spawn_app_with(&nats, |s| s.payment_gateway_url = Some(provider.url.clone())).await;
+    let app = spawn_app_with(&nats, |s| s.payment.gateway_url = Some(provider.url.clone())).await;
     app.stock("SKU-A", 10).await;
 
     let order_id = app.place_order(&order_body("cust-9", &[("SKU-A", 2, 750)], "tok_visa")).await;
@@ -61,7 +61,7 @@ async fn gateway_transient_failures_are_retried_with_the_same_idempotency_key() 
     let provider = FakePaymentProvider::start();
     provider.fail_next(3);
     let nats = NatsServer::start().await;
-    let app = spawn_app_with(&nats, |s| s.payment_gateway_url = Some(provider.url.clone())).await;
+    let app = spawn_app_with(&nats, |s| s.payment.gateway_url = Some(provider.url.clone())).await;
     app.stock("SKU-A", 10).await;
 
     let order_id = app.place_order(&order_body("cust-1", &[("SKU-A", 1, 500)], "tok_visa")).await;
@@ -82,7 +82,7 @@ async fn gateway_transient_failures_are_retried_with_the_same_idempotency_key() 
 async fn gateway_402_fails_the_order_payment_declined_and_releases_stock() {
     let provider = FakePaymentProvider::start();
     let nats = NatsServer::start().await;
-    let app = spawn_app_with(&nats, |s| s.payment_gateway_url = Some(provider.url.clone())).await;
+    let app = spawn_app_with(&nats, |s| s.payment.gateway_url = Some(provider.url.clone())).await;
     app.stock("SKU-A", 3).await;
 
     let order_id = app.place_order(&order_body("cust-1", &[("SKU-A", 3, 500)], "tok_decline_insufficient")).await;
@@ -104,7 +104,7 @@ async fn gateway_outage_keeps_the_order_pending_until_the_provider_answers() {
     let provider = FakePaymentProvider::start();
     provider.fail_next(usize::MAX);
     let nats = NatsServer::start().await;
-    let app = spawn_app_with(&nats, |s| s.payment_gateway_url = Some(provider.url.clone())).await;
+    let app = spawn_app_with(&nats, |s| s.payment.gateway_url = Some(provider.url.clone())).await;
     app.stock("SKU-A", 2).await;
 
     let order_id = app.place_order(&order_body("cust-1", &[("SKU-A", 1, 500)], "tok_visa")).await;
@@ -125,7 +125,7 @@ async fn gateway_outage_keeps_the_order_pending_until_the_provider_answers() {
 async fn the_payment_claim_and_its_outcome_live_in_the_order_record() {
     let provider = FakePaymentProvider::start();
     let nats = NatsServer::start().await;
-    let app = spawn_app_with(&nats, |s| s.payment_gateway_url = Some(provider.url.clone())).await;
+    let app = spawn_app_with(&nats, |s| s.payment.gateway_url = Some(provider.url.clone())).await;
     app.stock("SKU-A", 10).await;
 
     let order_id = app.place_order(&order_body("cust-p", &[("SKU-A", 1, 300)], "tok_visa")).await;

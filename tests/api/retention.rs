@@ -27,7 +27,7 @@ async fn retention_days(nats_url: &str) -> [(&'static str, u64); 2] {
 #[actix_web::test]
 async fn order_records_get_the_configured_retention_and_stock_keeps_forever() {
     let nats = NatsServer::start().await;
-    let app = spawn_app_with(&nats, |s| s.order_retention = Some(DAY * 45)).await;
+    let app = spawn_app_with(&nats, |s| s.retention.orders = Some(DAY * 45)).await;
 
     assert_eq!(retention_days(nats.url()).await, [("orders", 45), ("inventory", 0)]);
     app.shutdown().await;
@@ -36,14 +36,14 @@ async fn order_records_get_the_configured_retention_and_stock_keeps_forever() {
 #[actix_web::test]
 async fn a_changed_retention_reaches_existing_buckets_at_the_next_start_and_keeps_their_records() {
     let nats = NatsServer::start().await;
-    let forever = spawn_app_with(&nats, |s| s.order_retention = None).await;
+    let forever = spawn_app_with(&nats, |s| s.retention.orders = None).await;
     forever.stock("SKU-R", 5).await;
     let order_id = forever.place_order(&order_body("cust-r", &[("SKU-R", 1, 900)], "tok_visa")).await;
     let before = forever.wait_terminal(&order_id).await;
     assert_eq!(retention_days(nats.url()).await[..1], [("orders", 0)]);
     forever.shutdown().await;
 
-    let bounded = spawn_app_with(&nats, |s| s.order_retention = Some(DAY * 31)).await;
+    let bounded = spawn_app_with(&nats, |s| s.retention.orders = Some(DAY * 31)).await;
 
     assert_eq!(retention_days(nats.url()).await, [("orders", 31), ("inventory", 0)]);
     let after: serde_json::Value = bounded.get_order(&order_id).await.json().await.expect("order json");

@@ -22,7 +22,7 @@ async fn shutdown_stops_http_and_returns_cleanly() {
 #[actix_web::test]
 async fn orders_in_flight_at_shutdown_complete_exactly_once_on_the_next_instance() {
     let nats = NatsServer::start().await;
-    let app = spawn_app_with(&nats, |s| s.payment_sim_latency = std::time::Duration::from_millis(300)).await;
+    let app = spawn_app_with(&nats, |s| s.payment.sim_latency = std::time::Duration::from_millis(300)).await;
     app.stock("SKU-A", 20).await;
     let bodies: Vec<_> = (0..5).map(|i| order_body(&format!("cust-{i}"), &[("SKU-A", 1, 100)], "tok_visa")).collect();
     let ids = join_all(bodies.iter().map(|b| app.place_order(b))).await;
