@@ -8,7 +8,7 @@ use order_service::actors::inventory::{
     CommitStock, GetStock, InventoryActor, InventoryErrorKind, PriceChange, ReserveStock, SagaRun, SetStock,
 };
 use order_service::actors::supervision::{RestartPolicy, SupervisedChild};
-use order_service::domain::OrderItem;
+use order_service::domain::{OrderItem, StockRecord};
 use order_service::metrics::Metrics;
 use order_service::telemetry::TraceContext;
 use std::sync::Arc;
@@ -20,14 +20,15 @@ use support::nats::NatsServer;
 const ORDER: &str = "0190b2a4-0000-7000-8000-000000000001";
 const SKU: &str = "SKU-STALE";
 
-/// An inventory actor on `nats` with 10 of `SKU` available.
-async fn stocked_inventory(nats: &NatsServer) -> Addr<InventoryActor> {
+/// A nats-server and an inventory actor on it with 10 of `SKU` available.
+async fn stocked_inventory() -> (NatsServer, Addr<InventoryActor>) {
+    let nats = NatsServer::start().await;
     let handles = order_service::bridge::connect(&test_settings(nats.url())).await.expect("connect to NATS");
     let child = SupervisedChild::new("inventory", RestartPolicy::default(), Arc::new(Metrics::new()));
     let inventory = InventoryActor::new(handles.inventory.clone(), child).start();
     let set = SetStock { sku: SKU.into(), available: 10, price: PriceChange::Keep };
     inventory.send(set).await.expect("mailbox").expect("stock set");
-    inventory
+    (nats, inventory)
 }
 
 fn run(token: u64, contested: bool) -> SagaRun {
@@ -40,14 +41,17 @@ fn reserve(run: SagaRun) -> ReserveStock {
 }
 
 async fn stock(inventory: &Addr<InventoryActor>) -> (u64, u64) {
-    let record = inventory.send(GetStock { sku: SKU.into() }).await.expect("mailbox").expect("read").expect("stocked");
+    let record = record(inventory).await;
     (record.available, record.reserved)
+}
+
+async fn record(inventory: &Addr<InventoryActor>) -> StockRecord {
+    inventory.send(GetStock { sku: SKU.into() }).await.expect("mailbox").expect("read").expect("stocked")
 }
 
 #[actix_web::test]
 async fn a_stale_run_cannot_reserve_again_after_a_newer_run_committed_the_order() {
-    let nats = NatsServer::start().await;
-    let inventory = stocked_inventory(&nats).await;
+    let (_nats, inventory) = stocked_inventory().await;
 
     // The newer run (order record revision 5, contested) reserves and sells.
     inventory.send(reserve(run(5, true))).await.expect("mailbox").expect("reserved");
@@ -69,14 +73,13 @@ async fn a_stale_run_cannot_reserve_again_after_a_newer_run_committed_the_order(
 
 #[actix_web::test]
 async fn an_uncontested_replay_is_idempotent_and_leaves_no_fence() {
-    let nats = NatsServer::start().await;
-    let inventory = stocked_inventory(&nats).await;
+    let (_nats, inventory) = stocked_inventory().await;
 
     for _ in 0..2 {
         inventory.send(reserve(run(1, false))).await.expect("mailbox").expect("reserved");
     }
 
     assert_eq!(stock(&inventory).await, (8, 2));
-    let record = inventory.send(GetStock { sku: SKU.into() }).await.expect("mailbox").expect("read").expect("stocked");
+    let record = record(&inventory).await;
     assert!(record.fences.is_empty(), "{:?}", record.fences);
 }
