@@ -6,7 +6,7 @@
 //! (retrying the same request may succeed: nak, retry, HTTP 503) or
 //! [`Transience::Permanent`] (it cannot: dead-letter, fail the order, HTTP
 //! 500). [`Error::is_transient`] is the one place that reads it; the HTTP
-//! mapping is `http::error::ApiError::from_classified`. Nothing here fails.
+//! mapping is `From<Error<K>> for http::ApiError`. Nothing here fails.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -25,6 +25,12 @@ pub enum Transience {
 pub trait ErrorKind: fmt::Debug + fmt::Display + Copy + Eq + Send + Sync + 'static {
     /// Whether an error of this kind is worth retrying.
     fn transience(self) -> Transience;
+
+    /// `Some(code)` when the request itself is refused (a client error,
+    /// HTTP 422 with this code) rather than failed; `None` for most kinds.
+    fn refusal(self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// What caused an error: another error, or a message saying what failed.

@@ -5,7 +5,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
 
-use crate::actors::intake::IntakeError;
 use crate::error::{Error, ErrorKind};
 
 /// Seconds a client should wait before retrying after a 503.
@@ -98,20 +97,14 @@ impl ResponseError for ApiError {
     }
 }
 
-impl From<IntakeError> for ApiError {
-    fn from(e: IntakeError) -> Self {
-        match e {
-            IntakeError::Unavailable(m) => Self::Unavailable(format!("order not accepted, try again: {m}")),
-            IntakeError::KeyReused => Self::Invalid("idempotency_key_reused", e.to_string()),
-            IntakeError::Internal(m) => Self::Internal(m),
-        }
-    }
-}
-
-/// The one mapping of a classified failure to HTTP: transient → 503
-/// `unavailable` (+ Retry-After), permanent → 500 `internal` (detail logged).
+/// The one mapping of a classified failure to HTTP: a refused request →
+/// 422 with the kind's code, transient → 503 `unavailable` (+ Retry-After),
+/// permanent → 500 `internal` (detail logged).
 impl<K: ErrorKind> From<Error<K>> for ApiError {
     fn from(e: Error<K>) -> Self {
+        if let Some(code) = e.kind().refusal() {
+            return Self::Invalid(code, e.to_string());
+        }
         match e.is_transient() {
             true => Self::Unavailable(e.to_string()),
             false => Self::Internal(e.to_string()),

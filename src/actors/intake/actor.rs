@@ -11,8 +11,9 @@ use actix::{Actor, Addr, Context, Handler, ResponseFuture};
 use std::sync::Arc;
 use time::OffsetDateTime;
 
+pub(super) use super::error::{IntakeError, IntakeErrorKind};
 use super::idempotent;
-use crate::bridge::{BridgeError, JetStreamPublisher, JsonKv, Nats, PublishEvent};
+use crate::bridge::{BridgeError, BridgeErrorKind, JetStreamPublisher, JsonKv, Nats, PublishEvent};
 use crate::contracts::OrderEvent;
 use crate::domain::{Order, OrderId, ValidOrder};
 use crate::metrics::Metrics;
@@ -45,31 +46,6 @@ pub struct Placement {
     /// `false` when an earlier request with the same Idempotency-Key
     /// already created this order.
     pub created: bool,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum IntakeError {
-    #[error("order store or stream unavailable: {0}")]
-    Unavailable(String),
-    #[error("Idempotency-Key was already used with a different request body")]
-    KeyReused,
-    #[error("internal error: {0}")]
-    Internal(String),
-}
-
-impl From<BridgeError> for IntakeError {
-    fn from(e: BridgeError) -> Self {
-        match e.is_transient() {
-            true => Self::Unavailable(e.to_string()),
-            false => Self::Internal(e.to_string()),
-        }
-    }
-}
-
-impl From<actix::MailboxError> for IntakeError {
-    fn from(e: actix::MailboxError) -> Self {
-        Self::Unavailable(e.to_string())
-    }
 }
 
 /// Shared handles for placing orders.
@@ -115,7 +91,10 @@ impl Handler<PlaceOrder> for IntakeActor {
     fn handle(&mut self, msg: PlaceOrder, _ctx: &mut Context<Self>) -> Self::Result {
         // Fail fast (503 in milliseconds) instead of waiting for KV timeouts.
         if !self.nats.is_connected() {
-            return Box::pin(futures::future::ready(Err(IntakeError::Unavailable("NATS is not connected".into()))));
+            return Box::pin(futures::future::ready(Err(IntakeError::caused_by(
+                IntakeErrorKind::Unavailable,
+                BridgeError::new(BridgeErrorKind::Disconnected),
+            ))));
         }
         let deps = self.deps.clone();
         let span = tracing::info_span!(
@@ -139,7 +118,10 @@ impl Handler<PlaceOrder> for IntakeActor {
         let timeout = self.timeout;
         let place = async move {
             tokio::time::timeout(timeout, place).await.unwrap_or_else(|_| {
-                Err(IntakeError::Unavailable(format!("NATS did not store the order within {timeout:?}")))
+                Err(IntakeError::with_source(
+                    IntakeErrorKind::Unavailable,
+                    format!("NATS did not store the order within {timeout:?}"),
+                ))
             })
         };
         // A panic here answers 500 instead of closing the intake mailbox.
@@ -147,7 +129,7 @@ impl Handler<PlaceOrder> for IntakeActor {
             result.unwrap_or_else(|panic| {
                 let message = crate::actors::supervision::panic_message(&*panic);
                 tracing::error!(panic = %message, "panic contained while placing an order");
-                Err(IntakeError::Internal(format!("panic: {message}")))
+                Err(IntakeError::with_source(IntakeErrorKind::Internal, format!("panic: {message}")))
             })
         });
         Box::pin(contained)
@@ -196,7 +178,7 @@ pub(super) async fn accept(deps: &IntakeDeps, mut order: Order) -> Result<bool, 
         Ok(_) => Ok(stored),
         Err(e) => {
             tracing::warn!(order_id = key, error = %e, "order record not written at intake; answering 503");
-            Err(IntakeError::Unavailable(format!("order record not written: {e}")))
+            Err(IntakeError::caused_by(IntakeErrorKind::Unavailable, e))
         }
     }
 }

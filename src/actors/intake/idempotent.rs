@@ -27,7 +27,9 @@
 
 use time::OffsetDateTime;
 
-use super::actor::{IntakeDeps, IntakeError, Placement, new_order, publish_created, stamp, undo_record};
+use super::actor::{
+    IntakeDeps, IntakeError, IntakeErrorKind, Placement, new_order, publish_created, stamp, undo_record,
+};
 use crate::bridge::BridgeErrorKind;
 use crate::contracts::EventKind;
 use crate::domain::{Order, ValidOrder, fingerprint, order_id_for_key};
@@ -54,10 +56,13 @@ pub(super) async fn place(deps: &IntakeDeps, valid: ValidOrder, key: &str) -> Re
 
 async fn repeat(deps: &IntakeDeps, order: Order, trace: TraceContext) -> Result<Placement, IntakeError> {
     let existing = deps.orders.get(order.order_id.as_str()).await?.ok_or_else(|| {
-        IntakeError::Unavailable("the first request under this key was refused meanwhile; retry".into())
+        IntakeError::with_source(
+            IntakeErrorKind::Unavailable,
+            "the first request under this key was refused meanwhile; retry",
+        )
     })?;
     if existing.value.idempotency != order.idempotency {
-        return Err(IntakeError::KeyReused);
+        return Err(IntakeError::new(IntakeErrorKind::KeyReused));
     }
     let created = EventKind::Created.name();
     if !existing.value.events.iter().any(|e| e.event == created) {

@@ -3,10 +3,12 @@
 //! and answers order queries (one order, its timeline, the order list).
 
 mod actor;
+mod error;
 mod idempotent;
 mod listing;
 mod timeline;
 
-pub use actor::{GetOrder, IntakeActor, IntakeError, PlaceOrder, Placement};
+pub use actor::{GetOrder, IntakeActor, PlaceOrder, Placement};
+pub use error::{IntakeError, IntakeErrorKind};
 pub use listing::{ListOrders, Listing};
 pub use timeline::{GetTimeline, Timeline, TimelineEvent};
