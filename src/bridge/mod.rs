@@ -6,7 +6,9 @@
 //! Owns the connection, the `ORDERS` and `DEAD_LETTERS` streams, the KV
 //! buckets (orders, inventory) and their retention, the durable saga
 //! consumer and the publisher.
-//! Errors are [`BridgeError`]s classified by `is_transient()`; transient ones
+//! Errors are [`BridgeError`]s (an [`crate::error::Error`] of
+//! [`BridgeErrorKind`], keeping the async-nats error as its source),
+//! classified by `is_transient()`; transient ones
 //! are retried here (publishes) or by the caller's redelivery.
 
 mod buckets;
