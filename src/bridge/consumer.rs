@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
-use super::{Delivery, DeliveryHandler};
+use super::{Delivery, HandleDelivery};
 
 const FETCH_EXPIRES: Duration = Duration::from_secs(1);
 /// Messages per pull at most (see the module docs). 256 is read within a
@@ -62,7 +62,7 @@ pub struct JetStreamConsumer {
     consumer: Arc<PullConsumer>,
     /// Deliveries are acked on this connection.
     nats: super::Nats,
-    workers: Vec<Recipient<DeliveryHandler>>,
+    workers: Vec<Recipient<HandleDelivery>>,
     permits: Arc<Semaphore>,
     next_worker: usize,
     stopping: Arc<AtomicBool>,
@@ -78,7 +78,7 @@ impl std::fmt::Debug for JetStreamConsumer {
 
 impl JetStreamConsumer {
     /// `capacity` bounds the deliveries held by the pool at once.
-    pub fn new(nats: &super::Nats, workers: Vec<Recipient<DeliveryHandler>>, capacity: usize) -> Self {
+    pub fn new(nats: &super::Nats, workers: Vec<Recipient<HandleDelivery>>, capacity: usize) -> Self {
         Self {
             consumer: Arc::new(nats.saga_consumer.clone()),
             nats: nats.clone(),
@@ -111,7 +111,7 @@ impl JetStreamConsumer {
     }
 
     fn dispatch(&mut self, delivery: Delivery) {
-        let mut msg = DeliveryHandler { delivery };
+        let mut msg = HandleDelivery { delivery };
         for _ in 0..self.workers.len() {
             let index = self.next_worker % self.workers.len();
             self.next_worker = self.next_worker.wrapping_add(1);

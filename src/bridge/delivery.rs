@@ -50,7 +50,7 @@ pub struct HeldDelivery {
 /// Hand a delivery to a worker. The worker settles (acks or naks) it.
 #[derive(Debug, actix::Message)]
 #[rtype(result = "()")]
-pub struct DeliveryHandler {
+pub struct HandleDelivery {
     pub delivery: Delivery,
 }
 

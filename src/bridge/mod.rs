@@ -27,7 +27,7 @@ pub use consumer::{ConsumerHealth, GetConsumerHealth, JetStreamConsumer, StopPul
 pub use dead_letters::{
     DeadLetter, DeadLetterActor, DeadLetterContent, DeadLetterView, ListDeadLetters, ReplayDeadLetter, Replayed,
 };
-pub use delivery::{Delivery, DeliveryHandler, HeldDelivery};
+pub use delivery::{Delivery, HandleDelivery, HeldDelivery};
 pub use error::{AtKey, BridgeError, BridgeErrorKind};
 pub use headers::msg_id;
 pub use kv::{JsonKv, Versioned};

@@ -7,8 +7,8 @@
 use actix::{Actor, Addr};
 use futures::future::join_all;
 use order_service::actors::inventory::{
-    ConfirmStock, InventoryActor, InventoryError, InventoryErrorKind, PriceChange, Reservation, ReserveStock, SagaRun,
-    SetStock,
+    ConfirmStock, InventoryActor, InventoryError, InventoryErrorKind, OrderRevision, PriceChange, Reservation,
+    ReserveStock, SetStock,
 };
 use order_service::actors::supervision::{RestartPolicy, SupervisedChild};
 use order_service::bridge::{JsonKv, Versioned};
@@ -53,14 +53,14 @@ fn order_id(n: usize) -> String {
     format!("0190b2a4-0000-7000-8000-{n:012}")
 }
 
-fn run(token: u64, contested: bool) -> SagaRun {
-    SagaRun { token, contested, loaded_at: Instant::now() }
+fn run(token: u64, contested: bool) -> OrderRevision {
+    OrderRevision { token, contested, loaded_at: Instant::now() }
 }
 
-fn reserve(order: &str, lines: &[(&str, u32)], run: SagaRun) -> ReserveStock {
+fn reserve(order: &str, lines: &[(&str, u32)], run: OrderRevision) -> ReserveStock {
     let items =
         lines.iter().map(|(sku, quantity)| OrderItem { sku: (*sku).into(), quantity: *quantity, unit_price_minor: 1 });
-    ReserveStock { order_id: order.into(), run, items: items.collect(), trace: TraceContext::default() }
+    ReserveStock { order_id: order.into(), revision: run, items: items.collect(), trace: TraceContext::default() }
 }
 
 type Answer = Result<Reservation, InventoryError>;

@@ -5,7 +5,7 @@
 
 use actix::{Actor, Addr};
 use order_service::actors::inventory::{
-    CommitStock, GetStock, InventoryActor, InventoryErrorKind, PriceChange, ReserveStock, SagaRun, SetStock,
+    CommitStock, GetStock, InventoryActor, InventoryErrorKind, OrderRevision, PriceChange, ReserveStock, SetStock,
 };
 use order_service::actors::supervision::{RestartPolicy, SupervisedChild};
 use order_service::domain::{OrderItem, StockRecord};
@@ -31,13 +31,13 @@ async fn stocked_inventory() -> (NatsServer, Addr<InventoryActor>) {
     (nats, inventory)
 }
 
-fn run(token: u64, contested: bool) -> SagaRun {
-    SagaRun { token, contested, loaded_at: Instant::now() }
+fn run(token: u64, contested: bool) -> OrderRevision {
+    OrderRevision { token, contested, loaded_at: Instant::now() }
 }
 
-fn reserve(run: SagaRun) -> ReserveStock {
+fn reserve(run: OrderRevision) -> ReserveStock {
     let items = vec![OrderItem { sku: SKU.into(), quantity: 2, unit_price_minor: 100 }];
-    ReserveStock { order_id: ORDER.into(), run, items, trace: TraceContext::default() }
+    ReserveStock { order_id: ORDER.into(), revision: run, items, trace: TraceContext::default() }
 }
 
 async fn stock(inventory: &Addr<InventoryActor>) -> (u64, u64) {
@@ -57,7 +57,7 @@ async fn a_stale_run_cannot_reserve_again_after_a_newer_run_committed_the_order(
     inventory.send(reserve(run(5, true))).await.expect("mailbox").expect("reserved");
     let commit = CommitStock {
         order_id: ORDER.into(),
-        run: run(7, true),
+        revision: run(7, true),
         items: vec![OrderItem { sku: SKU.into(), quantity: 2, unit_price_minor: 100 }],
         trace: TraceContext::default(),
     };

@@ -15,7 +15,7 @@ use super::prices::{PriceBook, PriceMismatch};
 use super::store::StockStore;
 use crate::actors::supervision::{self, SupervisedChild};
 use crate::bridge::JsonKv;
-use crate::domain::{OrderItem, Run, StockChange, StockRecord};
+use crate::domain::{OrderItem, StockChange, StockRecord, StockStamp};
 use crate::telemetry::TraceContext;
 use tracing::Instrument;
 
@@ -31,7 +31,9 @@ impl InventoryActor {
         Self { stock: StockStore::new(stock), prices: PriceBook::default(), child }
     }
 
-    fn run<T: 'static>(
+    /// Answers with `fut`, a panic in it contained (see
+    /// `supervision::contain`): the caller gets `Crashed`.
+    fn contain<T: 'static>(
         &self,
         ctx: &Context<Self>,
         fut: impl std::future::Future<Output = Result<T, InventoryError>> + 'static,
@@ -60,18 +62,18 @@ impl Supervised for InventoryActor {
     }
 }
 
-/// Applies `change` to `sku` on behalf of `run` in the SKU's next group
+/// Applies `change` to `sku` on behalf of the run at `revision` in the SKU's next group
 /// commit: prunes old fences, and refuses the change if the run is too old
 /// (checked when the batch is decided) or superseded.
 async fn apply(
     stock: &StockStore,
     sku: &str,
     order_id: &str,
-    run: SagaRun,
-    change: impl Fn(&mut StockRecord, Run) -> StockChange + 'static,
+    revision: OrderRevision,
+    change: impl Fn(&mut StockRecord, StockStamp) -> StockChange + 'static,
 ) -> Result<(StockChange, StockRecord), InventoryError> {
     let (outcome, record) = stock
-        .modify(sku, move |r| match run.at_now() {
+        .modify(sku, move |r| match revision.at_now() {
             Some(now) => {
                 r.prune(now.now);
                 change(r, now)
@@ -96,7 +98,9 @@ async fn reserve(stock: StockStore, msg: ReserveStock) -> Result<Reservation, In
     items.sort_by(|a, b| a.sku.cmp(&b.sku));
     for (index, item) in items.iter().enumerate() {
         let (id, quantity) = (msg.order_id.clone(), item.quantity);
-        let held = apply(&stock, &item.sku, &msg.order_id, msg.run, move |r, run| r.reserve(&id, quantity, run)).await;
+        let held =
+            apply(&stock, &item.sku, &msg.order_id, msg.revision, move |r, stamp| r.reserve(&id, quantity, stamp))
+                .await;
         let (answer, failed_may_hold) = match held {
             Ok((StockChange::Insufficient, record)) => {
                 let (sku, available, wanted) = (item.sku.clone(), record.available, item.quantity);
@@ -109,7 +113,7 @@ async fn reserve(stock: StockStore, msg: ReserveStock) -> Result<Reservation, In
         let undo: Vec<OrderItem> = items
             .iter()
             .enumerate()
-            .filter(|(i, _)| may_hold(*i, index, failed_may_hold, msg.run.contested))
+            .filter(|(i, _)| may_hold(*i, index, failed_may_hold, msg.revision.contested))
             .map(|(_, item)| item.clone())
             .collect();
         undo_holds(&stock, &msg, &undo).await?;
@@ -134,7 +138,8 @@ async fn undo_holds(stock: &StockStore, msg: &ReserveStock, taken: &[OrderItem])
     let mut first_error = None;
     for earlier in taken {
         let id = msg.order_id.clone();
-        let undo = apply(stock, &earlier.sku, &msg.order_id, msg.run, move |r, run| r.unreserve(&id, run)).await;
+        let undo =
+            apply(stock, &earlier.sku, &msg.order_id, msg.revision, move |r, stamp| r.unreserve(&id, stamp)).await;
         if let Err(e) = undo {
             tracing::warn!(order_id = %msg.order_id, sku = %earlier.sku, error = %e, "could not undo a hold");
             first_error.get_or_insert(e);
@@ -156,16 +161,16 @@ enum Settle {
 async fn settle(
     stock: StockStore,
     order_id: String,
-    run: SagaRun,
+    revision: OrderRevision,
     items: Vec<OrderItem>,
     how: Settle,
 ) -> Result<(), InventoryError> {
     for item in items {
         let (id, quantity) = (order_id.clone(), item.quantity);
-        apply(&stock, &item.sku, &order_id, run, move |r, run| match how {
-            Settle::Commit => r.commit(&id, quantity, run),
-            Settle::Release => r.release(&id, quantity, run),
-            Settle::Unreserve => r.unreserve(&id, run),
+        apply(&stock, &item.sku, &order_id, revision, move |r, stamp| match how {
+            Settle::Commit => r.commit(&id, quantity, stamp),
+            Settle::Release => r.release(&id, quantity, stamp),
+            Settle::Unreserve => r.unreserve(&id, stamp),
         })
         .await?;
     }
@@ -194,7 +199,7 @@ impl Handler<ReserveStock> for InventoryActor {
 
     fn handle(&mut self, msg: ReserveStock, ctx: &mut Context<Self>) -> Self::Result {
         let span = traced("inventory.reserve", &msg.order_id, &msg.trace);
-        self.run(ctx, reserve(self.stock.clone(), msg).instrument(span))
+        self.contain(ctx, reserve(self.stock.clone(), msg).instrument(span))
     }
 }
 
@@ -203,8 +208,8 @@ impl Handler<CommitStock> for InventoryActor {
 
     fn handle(&mut self, msg: CommitStock, ctx: &mut Context<Self>) -> Self::Result {
         let span = traced("inventory.commit", &msg.order_id, &msg.trace);
-        let settle = settle(self.stock.clone(), msg.order_id, msg.run, msg.items, Settle::Commit);
-        self.run(ctx, settle.instrument(span))
+        let settle = settle(self.stock.clone(), msg.order_id, msg.revision, msg.items, Settle::Commit);
+        self.contain(ctx, settle.instrument(span))
     }
 }
 
@@ -214,8 +219,8 @@ impl Handler<ReleaseStock> for InventoryActor {
     fn handle(&mut self, msg: ReleaseStock, ctx: &mut Context<Self>) -> Self::Result {
         let span = traced("inventory.release", &msg.order_id, &msg.trace);
         let how = if msg.may_reserve_again { Settle::Unreserve } else { Settle::Release };
-        let settle = settle(self.stock.clone(), msg.order_id, msg.run, msg.items, how);
-        self.run(ctx, settle.instrument(span))
+        let settle = settle(self.stock.clone(), msg.order_id, msg.revision, msg.items, how);
+        self.contain(ctx, settle.instrument(span))
     }
 }
 
@@ -233,7 +238,7 @@ impl Handler<SetStock> for InventoryActor {
     type Result = ResponseFuture<Result<StockRecord, InventoryError>>;
 
     fn handle(&mut self, msg: SetStock, ctx: &mut Context<Self>) -> Self::Result {
-        self.run(ctx, set(self.stock.clone(), self.prices.clone(), msg))
+        self.contain(ctx, set(self.stock.clone(), self.prices.clone(), msg))
     }
 }
 
@@ -242,7 +247,7 @@ impl Handler<CheckPrices> for InventoryActor {
 
     fn handle(&mut self, msg: CheckPrices, ctx: &mut Context<Self>) -> Self::Result {
         let (stock, prices) = (self.stock.clone(), self.prices.clone());
-        self.run(ctx, async move { prices.check(&stock, &msg.items).await })
+        self.contain(ctx, async move { prices.check(&stock, &msg.items).await })
     }
 }
 
@@ -251,7 +256,7 @@ impl Handler<GetStock> for InventoryActor {
 
     fn handle(&mut self, msg: GetStock, ctx: &mut Context<Self>) -> Self::Result {
         let stock = self.stock.clone();
-        self.run(ctx, async move { Ok(stock.read(&msg.sku).await?.map(|v| v.value)) })
+        self.contain(ctx, async move { Ok(stock.read(&msg.sku).await?.map(|v| v.value)) })
     }
 }
 

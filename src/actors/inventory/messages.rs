@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::domain::{FENCE_RETENTION_SECS, OrderItem, Run, StockRecord, StockStep};
+use crate::domain::{FENCE_RETENTION_SECS, OrderItem, StockRecord, StockStamp, StockStep};
 use crate::telemetry::TraceContext;
 
 pub use super::error::{InventoryError, InventoryErrorKind};
@@ -11,9 +11,10 @@ pub use super::error::{InventoryError, InventoryErrorKind};
 /// (see `domain::stock`).
 const MAX_RUN_AGE: Duration = Duration::from_secs(FENCE_RETENTION_SECS.unsigned_abs() / 2);
 
-/// The saga run asking for a stock change.
+/// The order-record revision a saga run acts on, as the run read it; the
+/// actor turns it into the [`StockStamp`] of each stock change it makes.
 #[derive(Debug, Clone, Copy)]
-pub struct SagaRun {
+pub struct OrderRevision {
     /// Revision of the order record the step is based on.
     pub token: u64,
     /// Another run of this order's saga may be running.
@@ -22,12 +23,16 @@ pub struct SagaRun {
     pub loaded_at: Instant,
 }
 
-impl SagaRun {
-    /// The run as the stock record sees it now, or `None` if the run is
-    /// too old to be trusted with a write.
-    pub fn at_now(&self) -> Option<Run> {
+impl OrderRevision {
+    /// The stamp of a change made now, or `None` if the revision was read
+    /// too long ago to be trusted with a write.
+    pub fn at_now(&self) -> Option<StockStamp> {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        (self.loaded_at.elapsed() < MAX_RUN_AGE).then_some(Run { token: self.token, contested: self.contested, now })
+        (self.loaded_at.elapsed() < MAX_RUN_AGE).then_some(StockStamp {
+            token: self.token,
+            contested: self.contested,
+            now,
+        })
     }
 }
 
@@ -36,7 +41,7 @@ impl SagaRun {
 #[rtype(result = "Result<Reservation, InventoryError>")]
 pub struct ReserveStock {
     pub order_id: String,
-    pub run: SagaRun,
+    pub revision: OrderRevision,
     pub items: Vec<OrderItem>,
     pub trace: TraceContext,
 }
@@ -58,7 +63,7 @@ pub enum Reservation {
 #[rtype(result = "Result<(), InventoryError>")]
 pub struct CommitStock {
     pub order_id: String,
-    pub run: SagaRun,
+    pub revision: OrderRevision,
     pub items: Vec<OrderItem>,
     pub trace: TraceContext,
 }
@@ -68,7 +73,7 @@ pub struct CommitStock {
 #[rtype(result = "Result<(), InventoryError>")]
 pub struct ReleaseStock {
     pub order_id: String,
-    pub run: SagaRun,
+    pub revision: OrderRevision,
     pub items: Vec<OrderItem>,
     /// `true`: the order may reserve again later (a `PENDING` order set
     /// aside as a dead letter, which a replay re-drives); `false`: the hold

@@ -11,7 +11,7 @@ mod store;
 
 pub use actor::InventoryActor;
 pub use messages::{
-    CheckPrices, CommitStock, ConfirmStock, GetStock, InventoryError, InventoryErrorKind, PriceChange, ReleaseStock,
-    Reservation, ReserveStock, SagaRun, SetStock,
+    CheckPrices, CommitStock, ConfirmStock, GetStock, InventoryError, InventoryErrorKind, OrderRevision, PriceChange,
+    ReleaseStock, Reservation, ReserveStock, SetStock,
 };
 pub use prices::PriceMismatch;

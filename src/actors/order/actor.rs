@@ -55,12 +55,12 @@ pub struct OrderActor {
     /// Until the actor starts.
     assignment: Option<Box<Assignment>>,
     /// From start until the delivery is settled.
-    run: Option<Box<Run>>,
+    run: Option<Box<RunState>>,
 }
 
 /// What the actor keeps between the phases of a run.
 #[derive(Debug)]
-struct Run {
+struct RunState {
     deps: Arc<SagaDeps>,
     settings: Arc<SettleSettings>,
     worker: usize,
@@ -99,7 +99,7 @@ impl Actor for OrderActor {
         let (delivered, rerun, shared) = (delivery.delivered(), is_rerun(&delivery), deps.clone());
         let first = async move { saga::run(&shared, order, delivered, rerun).await };
         let first = first.instrument(saga.clone());
-        self.run = Some(Box::new(Run { deps, settings, worker, delivery, order_id, consume, saga, keep_alive }));
+        self.run = Some(Box::new(RunState { deps, settings, worker, delivery, order_id, consume, saga, keep_alive }));
         self.phase(ctx, first);
     }
 }
@@ -149,7 +149,7 @@ impl OrderActor {
         let Some(run) = self.run.take() else {
             return ctx.stop();
         };
-        let Run { deps, settings, worker, delivery, order_id, consume, keep_alive, .. } = *run;
+        let RunState { deps, settings, worker, delivery, order_id, consume, keep_alive, .. } = *run;
         drop(keep_alive);
         deps.metrics.deliveries_in_flight.dec();
         let stats = settings.stats.clone();

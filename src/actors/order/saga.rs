@@ -23,7 +23,7 @@ use tracing::{Instrument, Span};
 
 use super::claim::{self, ClaimToken, Claimed};
 use super::{SagaError, load, steps};
-use crate::actors::inventory::{InventoryActor, SagaRun};
+use crate::actors::inventory::{InventoryActor, OrderRevision};
 use crate::actors::payment::{CapturePayment, PaymentActor, PaymentAnswer, PaymentError};
 use crate::bridge::{BridgeErrorKind, JetStreamPublisher, JsonKv, PublishEvent, Versioned};
 use crate::contracts::OrderEvent;
@@ -200,8 +200,8 @@ async fn step(
 ) -> Result<Versioned<Order>, SagaError> {
     let started = Instant::now();
     let span = step_span(&current.value);
-    let run = SagaRun { token: current.revision, contested: current.value.contested, loaded_at: since };
-    let mut next = steps::advance(deps, &current.value, run).instrument(span.clone()).await?;
+    let revision = OrderRevision { token: current.revision, contested: current.value.contested, loaded_at: since };
+    let mut next = steps::advance(deps, &current.value, revision).instrument(span.clone()).await?;
     if next.status == OrderStatus::StockReserved {
         claim::take(&mut next, claim, time::OffsetDateTime::now_utc());
     }

@@ -25,7 +25,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::{SagaDeps, SagaError};
-use crate::actors::inventory::{ReleaseStock, SagaRun};
+use crate::actors::inventory::{OrderRevision, ReleaseStock};
 use crate::bridge::{BridgeError, DeadLetter, DeadLetterActor, HeldDelivery};
 use crate::domain::{OrderId, OrderStatus};
 use crate::metrics::Metrics;
@@ -102,11 +102,12 @@ async fn release_holds(deps: &SagaDeps, order_id: &OrderId) -> Result<(), SagaEr
     if !matches!(current.value.status, OrderStatus::Pending | OrderStatus::Compensating) {
         return Ok(());
     }
-    let run = SagaRun { token: current.revision, contested: current.value.contested, loaded_at: Instant::now() };
+    let revision =
+        OrderRevision { token: current.revision, contested: current.value.contested, loaded_at: Instant::now() };
     let items = current.value.items.clone();
     let may_reserve_again = current.value.status == OrderStatus::Pending;
     let (order_id_text, trace) = (order_id.to_string(), TraceContext::current());
-    let release = ReleaseStock { order_id: order_id_text, run, items, may_reserve_again, trace };
+    let release = ReleaseStock { order_id: order_id_text, revision, items, may_reserve_again, trace };
     deps.inventory.send(release).await?.map_err(SagaError::from)?;
     tracing::info!(%order_id, status = %current.value.status, "holds released before dead-lettering");
     Ok(())

@@ -6,7 +6,7 @@
 use time::OffsetDateTime;
 
 use super::{SagaDeps, SagaError, SagaErrorKind};
-use crate::actors::inventory::{CommitStock, ConfirmStock, ReleaseStock, Reservation, ReserveStock, SagaRun};
+use crate::actors::inventory::{CommitStock, ConfirmStock, OrderRevision, ReleaseStock, Reservation, ReserveStock};
 use crate::actors::payment::{ChargeRequest, PaymentOutcome};
 use crate::domain::{FailureReason, Order, OrderStatus, Outcome, StockStep};
 use crate::telemetry::TraceContext;
@@ -16,13 +16,13 @@ use crate::telemetry::TraceContext;
 /// with the answer (see [`charge_request`] and [`payment_outcome`]). An
 /// order without a payment token fails here instead, before any stock is
 /// held or, at the payment step, without calling the provider.
-/// `run` identifies this run to the stock records (see `domain::stock`).
-pub(super) async fn advance(deps: &SagaDeps, order: &Order, run: SagaRun) -> Result<Order, SagaError> {
+/// `revision` identifies this run to the stock records (see `domain::stock`).
+pub(super) async fn advance(deps: &SagaDeps, order: &Order, revision: OrderRevision) -> Result<Order, SagaError> {
     let outcome = match order.status {
         OrderStatus::Pending | OrderStatus::StockReserved if !can_pay(order) => Outcome::NoPaymentToken,
-        OrderStatus::Pending => reserve(deps, order, run).await?,
-        OrderStatus::PaymentCaptured => commit(deps, order, run).await?,
-        OrderStatus::Compensating => release(deps, order, run).await?,
+        OrderStatus::Pending => reserve(deps, order, revision).await?,
+        OrderStatus::PaymentCaptured => commit(deps, order, revision).await?,
+        OrderStatus::Compensating => release(deps, order, revision).await?,
         OrderStatus::StockReserved | OrderStatus::Completed | OrderStatus::Failed => {
             return Err(SagaError::with_source(
                 SagaErrorKind::Invalid,
@@ -69,10 +69,10 @@ pub(super) fn confirm_stock(deps: &SagaDeps, order: &Order) {
     deps.inventory.do_send(ConfirmStock { order_id: order.order_id.to_string(), skus: skus(order), step });
 }
 
-async fn reserve(deps: &SagaDeps, order: &Order, run: SagaRun) -> Result<Outcome, SagaError> {
+async fn reserve(deps: &SagaDeps, order: &Order, revision: OrderRevision) -> Result<Outcome, SagaError> {
     let msg = ReserveStock {
         order_id: order.order_id.to_string(),
-        run,
+        revision,
         items: order.items.clone(),
         trace: TraceContext::current(),
     };
@@ -109,10 +109,10 @@ pub(super) fn payment_outcome(answer: PaymentOutcome) -> Outcome {
     }
 }
 
-async fn commit(deps: &SagaDeps, order: &Order, run: SagaRun) -> Result<Outcome, SagaError> {
+async fn commit(deps: &SagaDeps, order: &Order, revision: OrderRevision) -> Result<Outcome, SagaError> {
     let msg = CommitStock {
         order_id: order.order_id.to_string(),
-        run,
+        revision,
         items: order.items.clone(),
         trace: TraceContext::current(),
     };
@@ -120,10 +120,10 @@ async fn commit(deps: &SagaDeps, order: &Order, run: SagaRun) -> Result<Outcome,
     Ok(Outcome::Completed)
 }
 
-async fn release(deps: &SagaDeps, order: &Order, run: SagaRun) -> Result<Outcome, SagaError> {
+async fn release(deps: &SagaDeps, order: &Order, revision: OrderRevision) -> Result<Outcome, SagaError> {
     let msg = ReleaseStock {
         order_id: order.order_id.to_string(),
-        run,
+        revision,
         items: order.items.clone(),
         may_reserve_again: false,
         trace: TraceContext::current(),

@@ -15,7 +15,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::actors::order::{self, Assignment, KeepAlive, OrderActor, SagaDeps, SettleSettings};
-use crate::bridge::{Delivery, DeliveryHandler};
+use crate::bridge::{Delivery, HandleDelivery};
 use crate::contracts::{EventKind, order_from_created};
 use crate::domain::Order;
 
@@ -44,10 +44,10 @@ impl Actor for WorkerActor {
     }
 }
 
-impl Handler<DeliveryHandler> for WorkerActor {
+impl Handler<HandleDelivery> for WorkerActor {
     type Result = ();
 
-    fn handle(&mut self, msg: DeliveryHandler, _ctx: &mut Context<Self>) {
+    fn handle(&mut self, msg: HandleDelivery, _ctx: &mut Context<Self>) {
         let delivery = msg.delivery;
         self.settle.stats.started(self.index);
         if delivery.delivered() > 1 {
@@ -111,7 +111,7 @@ pub fn start_pool(
     settings: &WorkerSettings,
     size: usize,
     threads: usize,
-) -> (Vec<Recipient<DeliveryHandler>>, Vec<Arbiter>) {
+) -> (Vec<Recipient<HandleDelivery>>, Vec<Arbiter>) {
     let arbiters: Vec<Arbiter> = (0..threads.min(size)).map(|_| Arbiter::new()).collect();
     let deps = Arc::new(deps.clone());
     let settle = Arc::new(settings.settle.clone());

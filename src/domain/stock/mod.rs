@@ -18,10 +18,10 @@
 //! never asked again, except by a stale run, which the fences stop.
 //!
 //! **Fences.** Two runs of one order's saga can overlap (a paused instance
-//! resumes after JetStream redelivered its message). Every change names its
-//! [`Run`]: the revision of the order record it acts on (a token that grows
-//! with every order write) and whether the order is *contested* (a second
-//! run started). Contested runs leave a [`Fence`] per order; a change from
+//! resumes after JetStream redelivered its message). Every change carries a
+//! [`StockStamp`]: the revision of the order record its run acts on (a token
+//! that grows with every order write) and whether the order is *contested*
+//! (a second run started). Contested runs leave a [`Fence`] per order; a change from
 //! an older token is refused as [`StockChange::Superseded`], and a reserve
 //! after the hold was settled is always refused. Uncontested orders (the
 //! normal case) leave no fence; fences are pruned after
@@ -89,9 +89,9 @@ pub struct Fence {
     pub settled: bool,
 }
 
-/// Who asks for a stock change.
+/// The stamp a stock change carries: which saga run asks for it, and when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Run {
+pub struct StockStamp {
     /// Revision of the order record the saga step is based on.
     pub token: u64,
     /// Another run of this order's saga may be running.
@@ -115,12 +115,12 @@ pub enum StockChange {
 
 impl StockRecord {
     /// Holds `quantity` for `order_id` unless it already holds stock here.
-    pub fn reserve(&mut self, order_id: &str, quantity: u32, run: Run) -> StockChange {
-        if self.fences.get(order_id).is_some_and(|f| f.settled || f.token > run.token) {
+    pub fn reserve(&mut self, order_id: &str, quantity: u32, stamp: StockStamp) -> StockChange {
+        if self.fences.get(order_id).is_some_and(|f| f.settled || f.token > stamp.token) {
             return StockChange::Superseded;
         }
         match self.journal.get(order_id).map(|e| e.step) {
-            Some(StockStep::Reserved) => return self.fence(order_id, run, false),
+            Some(StockStep::Reserved) => return self.fence(order_id, stamp, false),
             Some(StockStep::Committed | StockStep::Released) => return StockChange::Superseded,
             None => {}
         }
@@ -130,18 +130,18 @@ impl StockRecord {
         }
         self.available -= wanted;
         self.reserved += wanted;
-        self.log(order_id, StockStep::Reserved, quantity, run);
-        self.fence(order_id, run, false);
+        self.log(order_id, StockStep::Reserved, quantity, stamp);
+        self.fence(order_id, stamp, false);
         StockChange::Applied
     }
 
     /// Undoes this run's reservation (another item was short, or failed);
     /// the order stays unsettled and may reserve again.
-    pub fn unreserve(&mut self, order_id: &str, run: Run) -> StockChange {
-        if self.fences.get(order_id).is_some_and(|f| f.token > run.token) {
+    pub fn unreserve(&mut self, order_id: &str, stamp: StockStamp) -> StockChange {
+        if self.fences.get(order_id).is_some_and(|f| f.token > stamp.token) {
             return StockChange::Superseded;
         }
-        let fenced = self.fence(order_id, run, false);
+        let fenced = self.fence(order_id, stamp, false);
         match self.journal.get(order_id).copied() {
             Some(JournalEntry { step: StockStep::Reserved, quantity, .. }) => {
                 self.journal.remove(order_id);
@@ -153,13 +153,13 @@ impl StockRecord {
     }
 
     /// Turns the order's hold of `quantity` into a sale.
-    pub fn commit(&mut self, order_id: &str, quantity: u32, run: Run) -> StockChange {
-        self.settle(order_id, quantity, run, StockStep::Committed)
+    pub fn commit(&mut self, order_id: &str, quantity: u32, stamp: StockStamp) -> StockChange {
+        self.settle(order_id, quantity, stamp, StockStep::Committed)
     }
 
     /// Returns the order's hold of `quantity` to `available`.
-    pub fn release(&mut self, order_id: &str, quantity: u32, run: Run) -> StockChange {
-        self.settle(order_id, quantity, run, StockStep::Released)
+    pub fn release(&mut self, order_id: &str, quantity: u32, stamp: StockStamp) -> StockChange {
+        self.settle(order_id, quantity, stamp, StockStep::Released)
     }
 
     /// The order record shows the outcome of `step`: its journal entry is no
@@ -194,13 +194,13 @@ impl StockRecord {
     /// order record shows the hold (the order is past `STOCK_RESERVED`), so
     /// without a journal entry the hold is still there; an entry of the
     /// same step means this is a replay.
-    fn settle(&mut self, order_id: &str, quantity: u32, run: Run, step: StockStep) -> StockChange {
-        if self.fences.get(order_id).is_some_and(|f| f.token > run.token) {
+    fn settle(&mut self, order_id: &str, quantity: u32, stamp: StockStamp, step: StockStep) -> StockChange {
+        if self.fences.get(order_id).is_some_and(|f| f.token > stamp.token) {
             return StockChange::Superseded;
         }
         let entry = self.journal.get(order_id).copied();
         match entry.map(|e| e.step) {
-            Some(done) if done == step => return self.fence(order_id, run, true),
+            Some(done) if done == step => return self.fence(order_id, stamp, true),
             Some(StockStep::Committed | StockStep::Released) => return StockChange::Superseded,
             Some(StockStep::Reserved) | None => {}
         }
@@ -209,8 +209,8 @@ impl StockRecord {
         if step == StockStep::Released {
             self.available += u64::from(quantity);
         }
-        self.log(order_id, step, quantity, run);
-        self.fence(order_id, run, true);
+        self.log(order_id, step, quantity, stamp);
+        self.fence(order_id, stamp, true);
         StockChange::Applied
     }
 
@@ -219,20 +219,20 @@ impl StockRecord {
         self.available += quantity;
     }
 
-    fn log(&mut self, order_id: &str, step: StockStep, quantity: u32, run: Run) {
-        self.journal.insert(order_id.to_string(), JournalEntry { step, quantity, at: run.now });
+    fn log(&mut self, order_id: &str, step: StockStep, quantity: u32, stamp: StockStamp) {
+        self.journal.insert(order_id.to_string(), JournalEntry { step, quantity, at: stamp.now });
     }
 
-    /// Records `run` as the newest run of a contested order; `Applied` if
+    /// Records `stamp` as the newest run of a contested order; `Applied` if
     /// that changed the record.
-    fn fence(&mut self, order_id: &str, run: Run, settled: bool) -> StockChange {
-        if !run.contested {
+    fn fence(&mut self, order_id: &str, stamp: StockStamp, settled: bool) -> StockChange {
+        if !stamp.contested {
             return StockChange::AlreadyDone;
         }
         let old = self.fences.get(order_id).copied();
         let new = Fence {
-            token: old.map_or(run.token, |f| f.token.max(run.token)),
-            at: run.now,
+            token: old.map_or(stamp.token, |f| f.token.max(stamp.token)),
+            at: stamp.now,
             settled: settled || old.is_some_and(|f| f.settled),
         };
         if old.is_some_and(|f| f.token == new.token && f.settled == new.settled) {

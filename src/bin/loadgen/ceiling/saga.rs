@@ -16,7 +16,8 @@
 
 use order_service::contracts::OrderEvent;
 use order_service::domain::{
-    FailureReason, Order, OrderStatus, Outcome, PaymentRecord, PaymentState, Run, StockChange, StockRecord, StockStep,
+    FailureReason, Order, OrderStatus, Outcome, PaymentRecord, PaymentState, StockChange, StockRecord, StockStamp,
+    StockStep,
 };
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -96,11 +97,11 @@ async fn reserve(h: &Handles, order: &Order) -> Result<Outcome, String> {
     items.sort_by(|a, b| a.sku.cmp(&b.sku));
     for (index, item) in items.iter().enumerate() {
         let (id, quantity) = (order.order_id.to_string(), item.quantity);
-        let (outcome, record) = stock::modify(h, &item.sku, move |r| r.reserve(&id, quantity, single_run())).await?;
+        let (outcome, record) = stock::modify(h, &item.sku, move |r| r.reserve(&id, quantity, single_stamp())).await?;
         if outcome == StockChange::Insufficient {
             for earlier in &items[..index] {
                 let id = order.order_id.to_string();
-                stock::modify(h, &earlier.sku, move |r| r.unreserve(&id, single_run())).await?;
+                stock::modify(h, &earlier.sku, move |r| r.unreserve(&id, single_stamp())).await?;
             }
             let detail = format!("{}: wanted {}, available {}", item.sku, item.quantity, record.available);
             return Ok(Outcome::OutOfStock { detail });
@@ -110,18 +111,18 @@ async fn reserve(h: &Handles, order: &Order) -> Result<Outcome, String> {
 }
 
 /// The ceiling runs each order once, uncontested (no fences).
-fn single_run() -> Run {
-    Run { token: 0, contested: false, now: 0 }
+fn single_stamp() -> StockStamp {
+    StockStamp { token: 0, contested: false, now: 0 }
 }
 
 async fn each_sku(
     h: &Handles,
     order: &Order,
-    change: fn(&mut StockRecord, &str, u32, Run) -> StockChange,
+    change: fn(&mut StockRecord, &str, u32, StockStamp) -> StockChange,
 ) -> Result<(), String> {
     for item in &order.items {
         let (id, quantity) = (order.order_id.to_string(), item.quantity);
-        stock::modify(h, &item.sku, move |r| change(r, &id, quantity, single_run())).await?;
+        stock::modify(h, &item.sku, move |r| change(r, &id, quantity, single_stamp())).await?;
     }
     Ok(())
 }
