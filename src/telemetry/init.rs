@@ -28,9 +28,9 @@ pub struct Telemetry {
 #[derive(Debug, thiserror::Error)]
 pub enum TelemetryError {
     #[error("cannot build the OTLP exporter: {0}")]
-    Exporter(String),
+    Exporter(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("cannot install the tracing subscriber: {0}")]
-    Subscriber(String),
+    Subscriber(#[from] tracing_subscriber::util::TryInitError),
 }
 
 type BoxedLayer = Box<dyn Layer<Registry> + Send + Sync>;
@@ -53,11 +53,7 @@ pub fn init(settings: &TelemetrySettings) -> Result<Telemetry, TelemetryError> {
     opentelemetry::global::set_tracer_provider(provider.clone());
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
     let layers: Vec<BoxedLayer> = vec![fmt, otel];
-    tracing_subscriber::registry()
-        .with(layers)
-        .with(filter)
-        .try_init()
-        .map_err(|e| TelemetryError::Subscriber(e.to_string()))?;
+    tracing_subscriber::registry().with(layers).with(filter).try_init()?;
     Ok(Telemetry { provider: Some(provider) })
 }
 
@@ -100,12 +96,12 @@ fn build_provider(endpoint: &str, service_name: &str) -> Result<SdkTracerProvide
             .map_err(|_| TelemetryError::Exporter("exporter thread panicked".into()))?
         }
         other => {
-            return Err(TelemetryError::Exporter(format!(
-                "OTEL_EXPORTER_OTLP_PROTOCOL={other:?} is not grpc or http/protobuf"
-            )));
+            return Err(TelemetryError::Exporter(
+                format!("OTEL_EXPORTER_OTLP_PROTOCOL={other:?} is not grpc or http/protobuf").into(),
+            ));
         }
     }
-    .map_err(|e| TelemetryError::Exporter(e.to_string()))?;
+    .map_err(|e| TelemetryError::Exporter(e.into()))?;
     let resource = Resource::builder().with_service_name(service_name.to_string()).build();
     Ok(SdkTracerProvider::builder().with_batch_exporter(exporter).with_resource(resource).build())
 }
