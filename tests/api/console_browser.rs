@@ -184,11 +184,21 @@ async fn an_escalated_actor_shows_red_with_a_countdown_the_consumer_paused_and_t
     let secs: u64 = left.as_str().and_then(|t| t.strip_suffix(" s")).and_then(|n| n.parse().ok()).expect("countdown");
     assert!((1..=30).contains(&secs), "cool-down countdown {left}");
     browser.wait_for("document.querySelector('li[data-actor=\"consumer\"]').dataset.paused === 'true'", WAIT).await;
+    // The three states arrive from separate polls: wait until the alert
+    // shows all of them (each is asserted below by name).
+    let needles = ["payment escalated", "consumer is paused", "/ready is failing"];
+    let all_shown = needles.map(|n| format!("document.getElementById('alert').textContent.includes('{n}')"));
     let alert = browser
-        .wait_for("!document.getElementById('alert').hidden && document.getElementById('alert').textContent", WAIT)
+        .wait_for(
+            &format!(
+                "!document.getElementById('alert').hidden && {} && document.getElementById('alert').textContent",
+                all_shown.join(" && ")
+            ),
+            WAIT,
+        )
         .await;
     let alert = alert.as_str().unwrap_or_default();
-    for needle in ["payment escalated", "consumer is paused", "/ready is failing"] {
+    for needle in needles {
         assert!(alert.contains(needle), "alert says {needle:?}: {alert}");
     }
     assert_eq!(browser.eval("document.getElementById('ready').textContent.startsWith('not ready')").await, true);
