@@ -12,9 +12,10 @@
 //!               └─► JetStreamPublisher ─► ORDER.* events; KV "orders"
 //! ```
 //! Module map: `domain` (pure rules), `contracts` (protobuf), `bridge`
-//! (everything NATS), `actors`, `http`, plus `error` (the `Error<Kind>`
-//! shape and the one transient/permanent classification), `allocator`, `config`,
-//! `telemetry`, `metrics`, `readiness`, `shutdown` and `startup`. See README.md and actors.md.
+//! (everything NATS), `actors`, `http`, `ops` (the operator read side),
+//! plus `error` (the `Error<Kind>` shape and the one transient/permanent
+//! classification), `allocator`, `config`, `telemetry`, `metrics`,
+//! `readiness`, `shutdown` and `startup`. See README.md and actors.md.
 
 pub mod actors;
 pub mod allocator;

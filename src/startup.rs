@@ -13,16 +13,16 @@ use std::time::Duration;
 
 use crate::actors::intake::IntakeActor;
 use crate::actors::inventory::InventoryActor;
-use crate::actors::order::{OrderTracker, SagaDeps, SettleSettings};
+use crate::actors::order::{SagaDeps, SettleSettings};
 use crate::actors::payment::{PaymentActor, claim_lease};
 use crate::actors::pool::{WorkerSettings, start_pool};
 use crate::actors::supervision::{RestartPolicy, SupervisedChild, SupervisionTree};
 use crate::bridge::{self, BridgeErrorKind, DeadLetterActor, JetStreamConsumer, JetStreamPublisher, Nats};
 use crate::config::Settings;
 use crate::domain::StockRecord;
-use crate::http::{self, AppState, OpsView};
+use crate::http::{self, AppState};
 use crate::metrics::Metrics;
-use crate::ops::PoolStats;
+use crate::ops::{OpsView, OrderTracker, PoolStats};
 use crate::readiness::Readiness;
 pub use crate::shutdown::ShutdownHandle;
 use crate::shutdown::{ShutdownBudget, ShutdownParts, Stopping, wait_for_signal};
@@ -89,7 +89,7 @@ impl Application {
                 payment: services.payment.clone(),
                 order_query: bridge::ScanLimits {
                     max_records: settings.admin.order_query_max_records,
-                    deadline: http::ORDER_QUERY_DEADLINE,
+                    deadline: crate::ops::ORDER_QUERY_DEADLINE,
                 },
                 stream: Arc::new(crate::ops::SnapshotHub::new(settings.admin.dashboard_stream_clients)),
             },

@@ -25,9 +25,8 @@ pub use body::{BodyTimeout, guard_body};
 pub use error::ApiError;
 pub use latency::record_latency;
 pub use openapi::openapi_json;
-pub use order_list::ORDER_QUERY_DEADLINE;
 pub use rate_limit::{RateLimit, limit_rate};
-pub use state::{AppState, OpsView};
+pub use state::AppState;
 
 use actix_web::web;
 

@@ -6,27 +6,14 @@
 
 use actix_web::{HttpResponse, web};
 use futures::StreamExt;
-use serde_json::json;
-use std::time::Duration;
 
-use super::api::{actors_json, overview_json};
 use super::{ApiError, AppState, openapi};
+use crate::ops;
 
-const PERIOD: Duration = Duration::from_secs(1);
-
-/// Builds a frame each second while anyone watches; runs for the life of
-/// the HTTP worker that started it.
-async fn sample(state: web::Data<AppState>) {
-    let mut ticks = tokio::time::interval(PERIOD);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticks.tick().await;
-        if !state.ops.stream.watched() {
-            continue;
-        }
-        let snapshot = json!({"overview": overview_json(&state).await, "actors": actors_json(&state)});
-        state.ops.stream.publish(web::Bytes::from(format!("event: snapshot\ndata: {snapshot}\n\n")));
-    }
+/// One SSE `snapshot` event.
+async fn frame(state: web::Data<AppState>) -> web::Bytes {
+    let snapshot = ops::snapshot_json(&state.ops_sources()).await;
+    web::Bytes::from(format!("event: snapshot\ndata: {snapshot}\n\n"))
 }
 
 #[utoipa::path(get, path = "/api/stream", operation_id = "snapshot_stream", tag = "admin", security(("bearer" = [])),
@@ -42,7 +29,9 @@ pub(super) async fn stream(state: web::Data<AppState>) -> Result<HttpResponse, A
         )));
     };
     hub.start_sampler_once(|| {
-        actix::spawn(sample(state.clone()));
+        // Runs for the life of the HTTP worker that started it.
+        let (hub, state) = (hub.clone(), state.clone());
+        actix::spawn(async move { hub.run_sampler(|| frame(state.clone())).await });
     });
     let frames = futures::stream::unfold((hub.subscribe(), slot), |(mut reader, slot)| async move {
         reader.changed().await.ok()?;

@@ -5,9 +5,14 @@
 //! is dropped. While nobody watches, the sampler builds nothing.
 
 use bytes::Bytes;
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
 use tokio::sync::watch;
+
+/// One snapshot per period.
+const PERIOD: Duration = Duration::from_secs(1);
 
 /// The latest snapshot frame and the clients reading it.
 #[derive(Debug)]
@@ -83,6 +88,25 @@ impl SnapshotHub {
     pub fn publish(&self, frame: Bytes) {
         self.built.fetch_add(1, Ordering::Relaxed);
         self.latest.send_replace(frame);
+    }
+
+    /// The sampler: publishes a frame from `build` each second while anyone
+    /// watches; never returns (it lives as long as the task running it).
+    pub async fn run_sampler<F, Fut>(&self, mut build: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Bytes>,
+    {
+        let mut ticks = tokio::time::interval(PERIOD);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if !self.watched() {
+                continue;
+            }
+            let frame = build().await;
+            self.publish(frame);
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use super::IntakeActor;
 use crate::bridge::{ScanError, ScanLimits};
-use crate::ops::{OrderPage, OrderQuery, PageBuilder};
+use crate::ops::{Listing, OrderQuery, PageBuilder};
 
 /// Read one page of orders matching `query`.
 #[derive(Debug, actix::Message)]
@@ -15,13 +15,6 @@ use crate::ops::{OrderPage, OrderQuery, PageBuilder};
 pub struct ListOrders {
     pub query: OrderQuery,
     pub limits: ScanLimits,
-}
-
-/// A page and how many records were read to build it.
-#[derive(Debug, Clone)]
-pub struct Listing {
-    pub page: OrderPage,
-    pub scanned: u64,
 }
 
 impl Handler<ListOrders> for IntakeActor {

@@ -10,5 +10,5 @@ mod timeline;
 
 pub use actor::{GetOrder, IntakeActor, PlaceOrder, Placement};
 pub use error::{IntakeError, IntakeErrorKind};
-pub use listing::{ListOrders, Listing};
-pub use timeline::{GetTimeline, Timeline, TimelineEvent};
+pub use listing::ListOrders;
+pub use timeline::GetTimeline;

@@ -1,34 +1,20 @@
-//! `GetTimeline`: everything an operator needs about one order — its record
-//! (status history), its events with stream sequences and times, and its
-//! payment claim (attempts, outcome; kept in the order record).
+//! `GetTimeline`: reads what an operator needs about one order — its record,
+//! each of its events from the `ORDERS` stream by sequence, and its payment
+//! claim (kept in the order record) — into an [`ops::Timeline`](Timeline).
+//! Fails with the record read's error; an event that cannot be read is
+//! listed without its stored message.
 
 use actix::{Context, Handler, ResponseFuture};
-use serde::Serialize;
 
 use super::{IntakeActor, IntakeError};
-use crate::bridge::StoredEvent;
-use crate::domain::{Order, OrderId, PaymentRecord};
+use crate::domain::OrderId;
+use crate::ops::{Timeline, TimelineEvent};
 
 /// Read an order's timeline; `None` if the order does not exist.
 #[derive(Debug, actix::Message)]
 #[rtype(result = "Result<Option<Timeline>, IntakeError>")]
 pub struct GetTimeline {
     pub order_id: OrderId,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Timeline {
-    pub order: Order,
-    pub events: Vec<TimelineEvent>,
-    pub payment: Option<PaymentRecord>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct TimelineEvent {
-    pub event: String,
-    pub sequence: u64,
-    #[serde(flatten)]
-    pub stored: Option<StoredEvent>,
 }
 
 impl Handler<GetTimeline> for IntakeActor {

@@ -10,7 +10,6 @@ mod load;
 mod saga;
 mod settle;
 mod steps;
-mod tracker;
 
 pub use actor::{Assignment, OrderActor};
 pub use error::{SagaError, SagaErrorKind};
@@ -18,4 +17,3 @@ pub use keep_alive::KeepAlive;
 pub use saga::SagaDeps;
 pub(crate) use settle::dead_letter;
 pub use settle::{SettleSettings, keep_alive_period};
-pub use tracker::{OrderTracker, StuckOrder};

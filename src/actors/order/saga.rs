@@ -39,7 +39,7 @@ pub struct SagaDeps {
     pub payment: Addr<PaymentActor>,
     pub publisher: Addr<JetStreamPublisher>,
     pub metrics: Arc<Metrics>,
-    pub tracker: Arc<super::OrderTracker>,
+    pub tracker: Arc<crate::ops::OrderTracker>,
     /// How long a payment claim protects an attempt's call.
     pub payment_lease: std::time::Duration,
 }
