@@ -53,7 +53,8 @@ pub struct Metrics {
     pub pool_queued: Gauge,
     pub pool_utilisation_percent: Gauge,
     pub http_request_seconds: Family<HttpLabel, Histogram>,
-    /// Per-second history for the dashboard (not exported).
+    /// The operator read side's per-second history (not exported); held
+    /// here so the order path records it through the `Metrics` it has.
     pub throughput: crate::ops::Throughput,
 }
 

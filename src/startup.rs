@@ -9,7 +9,6 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::actors::intake::IntakeActor;
 use crate::actors::inventory::InventoryActor;
@@ -22,7 +21,7 @@ use crate::config::Settings;
 use crate::domain::StockRecord;
 use crate::http::{self, AppState};
 use crate::metrics::Metrics;
-use crate::ops::{OpsView, OrderTracker, PoolStats};
+use crate::ops::{self, OpsView, OrderTracker, PoolStats};
 use crate::readiness::Readiness;
 pub use crate::shutdown::ShutdownHandle;
 use crate::shutdown::{ShutdownBudget, ShutdownParts, Stopping, wait_for_signal};
@@ -65,7 +64,7 @@ impl Application {
         let pool = Arc::new(settings.pool.stats());
         let (consumer, in_flight, arbiters) =
             start_consuming(&settings, &nats, &deps, &services.tree, dead_letters.clone(), pool.clone(), &stopping);
-        spawn_samplers(tracker.clone(), metrics.clone(), settings.admin.stuck_after, pool.clone());
+        ops::spawn_sampler(tracker.clone(), metrics.clone(), settings.admin.stuck_after, pool.clone());
         let intake = IntakeActor::new(nats.clone(), publisher, metrics.clone())
             .with_timeout(settings.http.intake_timeout)
             .start();
@@ -261,22 +260,6 @@ fn readiness(nats: &Nats, services: &Services, consumer: Addr<JetStreamConsumer>
         .with_check("inventory", move || inventory.connected())
         .with_check("payment", move || payment.connected())
         .with_check("supervision", move || tree.is_healthy())
-}
-
-/// Once a second: closes the throughput sample, updates pool gauges and
-/// reports orders without progress.
-fn spawn_samplers(tracker: Arc<OrderTracker>, metrics: Arc<Metrics>, threshold: Duration, pool: Arc<PoolStats>) {
-    actix::spawn(async move {
-        let capacity = (pool.size() * pool.mailbox_bound()).max(1) as i64;
-        loop {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            let (queued, in_flight) = pool.totals();
-            metrics.throughput.tick(in_flight);
-            metrics.stuck_orders.set(tracker.stuck(threshold).len() as i64);
-            metrics.pool_queued.set(queued);
-            metrics.pool_utilisation_percent.set(in_flight * 100 / capacity);
-        }
-    });
 }
 
 /// Creates stock records that do not exist yet; never overwrites, so a
