@@ -99,6 +99,22 @@ impl<K: ErrorKind> StdError for Error<K> {
     }
 }
 
+/// A cause with what was being done: displays as `"<what>: <source>"` and
+/// keeps `source` reachable.
+#[derive(Debug, thiserror::Error)]
+#[error("{what}: {source}")]
+pub struct Context {
+    what: String,
+    #[source]
+    source: Box<dyn StdError + Send + Sync>,
+}
+
+impl Context {
+    pub fn new(what: impl Into<String>, source: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
+        Self { what: what.into(), source: source.into() }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@ use super::buckets::ensure_bucket;
 use super::{BridgeError, JsonKv, subjects};
 use crate::config::{NatsAuth, Settings};
 use crate::domain::{Order, StockRecord};
+use crate::error::Context;
 
 /// How long stream messages with `Nats-Msg-Id` are remembered for dedupe.
 pub(crate) const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
@@ -135,7 +136,7 @@ pub async fn connect(settings: &Settings) -> Result<Nats, BridgeError> {
     let client = options
         .connect(urls)
         .await
-        .map_err(|e| BridgeError::unavailable(format!("cannot connect to NATS at {shown}: {e}")))?;
+        .map_err(|e| BridgeError::unavailable(Context::new(format!("cannot connect to NATS at {shown}"), e)))?;
     if !connected_within(&client, settings.nats.connect_timeout).await {
         let why = last_error.lock().unwrap_or_else(|p| p.into_inner()).take();
         let why = why.unwrap_or_else(|| "no server answered".into());
@@ -314,6 +315,6 @@ async fn ensure_saga_consumer(
     stream.create_consumer(config).await.map_err(|e| setup_error("consumer order-saga", e))
 }
 
-pub(super) fn setup_error(what: &str, e: impl std::fmt::Display) -> BridgeError {
-    BridgeError::unavailable(format!("cannot set up {what}: {e}"))
+pub(super) fn setup_error(what: &str, e: impl std::error::Error + Send + Sync + 'static) -> BridgeError {
+    BridgeError::unavailable(Context::new(format!("cannot set up {what}"), e))
 }

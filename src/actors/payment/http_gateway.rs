@@ -7,6 +7,7 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 use std::time::Duration;
 
+use crate::error::Context;
 use crate::telemetry::TraceContext;
 use tracing::Instrument;
 
@@ -66,7 +67,7 @@ async fn interpret(response: reqwest::Response) -> Result<PaymentOutcome, Paymen
     let status = response.status();
     if status.is_success() {
         let body: ChargeResponse =
-            response.json().await.map_err(|e| PaymentError::unavailable(format!("unreadable 2xx body: {e}")))?;
+            response.json().await.map_err(|e| PaymentError::unavailable(Context::new("unreadable 2xx body", e)))?;
         if body.status != "succeeded" || body.charge_id.is_empty() {
             return Err(PaymentError::unavailable(format!("2xx with status {:?}", body.status)));
         }
