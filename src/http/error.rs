@@ -117,3 +117,25 @@ impl From<actix::MailboxError> for ApiError {
         Self::Unavailable(format!("service busy or restarting: {e}"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actors::intake::{IntakeError, IntakeErrorKind};
+    use crate::bridge::{BridgeError, BridgeErrorKind};
+
+    fn answer(e: ApiError) -> (u16, String) {
+        let response = e.error_response();
+        (response.status().as_u16(), e.code().to_string())
+    }
+
+    #[test]
+    fn a_classified_error_maps_to_503_500_or_its_refusal_code() {
+        let transient = ApiError::from(BridgeError::new(BridgeErrorKind::Disconnected));
+        assert!(transient.error_response().headers().contains_key("Retry-After"));
+        assert_eq!(answer(transient), (503, "unavailable".into()));
+        assert_eq!(answer(BridgeError::rejected("invalid key").into()), (500, "internal".into()));
+        let reused = IntakeError::new(IntakeErrorKind::KeyReused);
+        assert_eq!(answer(reused.into()), (422, "idempotency_key_reused".into()));
+    }
+}
