@@ -202,6 +202,10 @@ impl StockRecord {
         match entry.map(|e| e.step) {
             Some(done) if done == step => return self.fence(order_id, stamp, true),
             Some(StockStep::Committed | StockStep::Released) => return StockChange::Superseded,
+            // A contested order's hold was settled and its entry confirmed
+            // away: a second run settling it again (both at the same order
+            // revision) must not return or sell the stock twice.
+            None if self.fences.get(order_id).is_some_and(|f| f.settled) => return StockChange::AlreadyDone,
             Some(StockStep::Reserved) | None => {}
         }
         let quantity = entry.map_or(quantity, |e| e.quantity);

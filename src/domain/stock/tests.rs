@@ -163,3 +163,17 @@ fn given_an_old_fence_without_journal_entry_when_pruned_then_dropped_and_a_journ
     s.prune(1_000 + FENCE_RETENTION_SECS);
     assert_eq!(s.fences.keys().collect::<Vec<_>>(), vec!["o2"]);
 }
+
+#[test]
+fn given_a_contested_release_confirmed_away_when_another_run_releases_at_the_same_revision_then_stock_returns_once() {
+    let mut s = stock(5);
+    s.reserve("o1", 3, contested(2));
+    assert_eq!(s.confirm("o1", StockStep::Reserved), StockChange::Applied);
+    assert_eq!(s.release("o1", 3, contested(3)), StockChange::Applied);
+    assert_eq!(s.confirm("o1", StockStep::Released), StockChange::Applied);
+    // The other run of the order read the same revision before the order
+    // record showed FAILED.
+    assert_eq!(s.release("o1", 3, contested(3)), StockChange::AlreadyDone);
+    assert_eq!(s.commit("o1", 3, contested(3)), StockChange::AlreadyDone);
+    assert_eq!((s.available, s.reserved), (5, 0));
+}
