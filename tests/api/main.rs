@@ -31,7 +31,6 @@ mod health;
 mod hostile;
 mod idempotency;
 mod inventory;
-mod loadgen_smoke;
 mod nats_security;
 mod openapi;
 mod orders;

@@ -7,9 +7,21 @@
 use serde_json::Value;
 use std::time::Duration;
 
-use crate::helpers::start_service;
-use support::nats::NatsServer;
-use support::service::ServiceProcess;
+use order_service_test_support::nats::NatsServer;
+use order_service_test_support::service::{ServiceOptions, ServiceProcess};
+
+/// The service binary, built beside loadgen by the same `cargo test` of
+/// the workspace (the binaries of another package have no `CARGO_BIN_EXE_`).
+fn service_bin() -> std::path::PathBuf {
+    let loadgen = std::path::Path::new(env!("CARGO_BIN_EXE_loadgen"));
+    let bin = loadgen.with_file_name(format!("order-service{}", std::env::consts::EXE_SUFFIX));
+    assert!(bin.exists(), "{} missing: run `cargo test` for the workspace (it builds the service)", bin.display());
+    bin
+}
+
+async fn start_service<V: AsRef<str>>(env: &[(&str, V)]) -> ServiceProcess {
+    ServiceProcess::start(ServiceOptions::new("order-service", service_bin(), env)).await
+}
 
 const ORDERS: u64 = 300;
 
@@ -91,7 +103,7 @@ async fn a_spike_on_one_sku_drains_and_counts_round_trips_at_the_broker() {
     let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_loadgen"))
         .args(["--mode", "spike", "--orders", &ORDERS.to_string(), "--skus", "1", "--concurrency", "16"])
         .args(["--spawn-nats", "--spawn-service", "--nats-server-bin", &nats_bin])
-        .args(["--service-bin", env!("CARGO_BIN_EXE_order-service"), "--drain-timeout", "15", "--threads", "1"])
+        .args(["--service-bin", &service_bin().to_string_lossy(), "--drain-timeout", "15", "--threads", "1"])
         .args(["--out-of-stock-share", "0.1", "--decline-share", "0.1", "--json"])
         .arg(&json)
         .kill_on_drop(true)
