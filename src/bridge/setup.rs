@@ -145,26 +145,47 @@ pub async fn connect(settings: &Settings) -> Result<Nats, BridgeError> {
     }
     let mut js = jetstream::new(client.clone());
     js.set_timeout(REQUEST_TIMEOUT);
+    // A cluster still electing or with a peer offline refuses stream
+    // creation for a while ("no suitable peers"): keep trying until the
+    // connect timeout instead of exiting.
+    let deadline = std::time::Instant::now() + settings.nats.connect_timeout;
+    loop {
+        match ensure_topology(&client, &js, settings).await {
+            Ok(handles) => return Ok(Nats { inner: Arc::new(handles) }),
+            Err(e) if e.is_transient() && std::time::Instant::now() < deadline => {
+                tracing::warn!(error = %e, "JetStream set-up failed; retrying");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Ensures the streams, the saga consumer and the buckets exist.
+async fn ensure_topology(
+    client: &async_nats::Client,
+    js: &jetstream::Context,
+    settings: &Settings,
+) -> Result<NatsHandles, BridgeError> {
     let replicas = settings.nats.replicas;
-    let stream = ensure_stream(&js, replicas).await?;
+    let stream = ensure_stream(js, replicas).await?;
     warn_on_weak_durability(&stream, settings);
     let saga_consumer = ensure_saga_consumer(&stream, settings).await?;
-    ensure_dead_letter_stream(&js, replicas).await?;
+    ensure_dead_letter_stream(js, replicas).await?;
     let retention = settings.retention.orders_max_age();
-    let handles = NatsHandles {
+    Ok(NatsHandles {
         orders: JsonKv::new(
-            ensure_bucket(&js, subjects::ORDERS_BUCKET, replicas, retention).await?,
+            ensure_bucket(js, subjects::ORDERS_BUCKET, replicas, retention).await?,
             subjects::ORDERS_BUCKET,
         ),
         inventory: JsonKv::new(
-            ensure_bucket(&js, subjects::INVENTORY_BUCKET, replicas, Duration::ZERO).await?,
+            ensure_bucket(js, subjects::INVENTORY_BUCKET, replicas, Duration::ZERO).await?,
             subjects::INVENTORY_BUCKET,
         ),
-        client,
-        js,
+        client: client.clone(),
+        js: js.clone(),
         saga_consumer,
-    };
-    Ok(Nats { inner: Arc::new(handles) })
+    })
 }
 
 /// Applies credentials and TLS settings (secrets are never logged).
