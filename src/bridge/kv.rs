@@ -36,18 +36,35 @@ fn lost_race(error: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
-/// Whether the server refused the request as malformed or forbidden (an
-/// API error with status 400 or 403 that is not a lost race): retrying the
-/// same request cannot succeed. Check [`lost_race`] first.
+/// JetStream API errors that mean this exact request can never succeed:
+/// the message or its headers are over the stream's limit, the request is
+/// malformed, or the stream is sealed. Everything else the server answers
+/// with (10005 "no suitable peers", 10008 cluster unavailable, 10077 store
+/// failed, storage exhausted, a leader election) passes, even though some
+/// of it carries status 400, so it stays transient.
+const PERMANENT_CODES: [ErrorCode; 5] = [
+    ErrorCode::STREAM_MESSAGE_EXCEEDS_MAXIMUM,
+    ErrorCode::STREAM_HEADER_EXCEEDS_MAXIMUM,
+    ErrorCode::BAD_REQUEST,
+    ErrorCode::INVALID_JSON,
+    ErrorCode::STREAM_SEALED,
+];
+
+/// Whether the server refused the request for good: status 403
+/// (forbidden) or one of [`PERMANENT_CODES`]. Check [`lost_race`] first.
 fn refused(error: &(dyn std::error::Error + 'static)) -> bool {
     let mut next = Some(error);
     while let Some(e) = next {
         if let Some(js) = e.downcast_ref::<async_nats::jetstream::Error>() {
-            return matches!(js.code(), 400 | 403);
+            return is_permanent(js.code(), js.error_code());
         }
         next = e.source();
     }
     false
+}
+
+fn is_permanent(status: usize, code: ErrorCode) -> bool {
+    status == 403 || PERMANENT_CODES.contains(&code)
 }
 
 /// A record with the KV revision it was read at.
@@ -145,5 +162,31 @@ impl<T: Serialize + DeserializeOwned> JsonKv<T> {
 
     fn encode(&self, key: &str, value: &T) -> Result<bytes::Bytes, BridgeError> {
         serde_json::to_vec(value).map(bytes::Bytes::from).map_err(|e| BridgeError::corrupt(key, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api_error(status: u16, code: u64) -> async_nats::jetstream::Error {
+        let json = format!(r#"{{"code":{status},"err_code":{code},"description":"test"}}"#);
+        serde_json::from_str(&json).expect("a JetStream API error")
+    }
+
+    #[test]
+    fn transient_400s_such_as_no_suitable_peers_are_not_refusals() {
+        for code in [10005, 10008, 10077, 10047, 10023] {
+            assert!(!refused(&api_error(400, code)), "{code} passes and must be retried");
+        }
+        assert!(!refused(&api_error(503, 10039)));
+    }
+
+    #[test]
+    fn oversized_malformed_sealed_and_forbidden_requests_are_refusals() {
+        for code in [10054, 10097, 10003, 10025, 10109] {
+            assert!(refused(&api_error(400, code)), "{code} can never succeed");
+        }
+        assert!(refused(&api_error(403, 10000)));
     }
 }
