@@ -17,7 +17,7 @@ pub use money::{Currency, Money};
 pub use order::{EventRef, Order, OrderId, OrderItem, Outcome, StatusChange};
 pub use payment::{ClaimDecision, PaymentRecord, PaymentState};
 pub use status::{FailureReason, OrderStatus, TransitionError};
-pub use stock::{FENCE_RETENTION_SECS, JournalEntry, StockChange, StockRecord, StockStamp, StockStep};
+pub use stock::{FENCE_RETENTION_SECS, JournalEntry, StockChange, StockLevels, StockRecord, StockStamp, StockStep};
 pub use validation::{
     NewOrder, NewOrderItem, Rule, SKU_GRAMMAR, SKU_RULE, ValidOrder, ValidationError, is_valid_sku, limits,
 };

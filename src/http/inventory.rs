@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ApiError, AppState, openapi};
 use crate::actors::inventory::{GetStock, PriceChange, SetStock};
-use crate::domain::{SKU_RULE, StockRecord, is_valid_sku, limits};
+use crate::domain::{SKU_RULE, StockLevels, is_valid_sku, limits};
 
 /// Upper bound on a SKU's stock (keeps sums far from overflow).
 const MAX_AVAILABLE: u64 = 1_000_000_000_000;
@@ -59,8 +59,8 @@ fn checked_sku(sku: &str) -> Result<&str, ApiError> {
     }
 }
 
-fn render(sku: &str, record: &StockRecord) -> HttpResponse {
-    let (available, reserved, price_minor) = (record.available, record.reserved, record.price_minor);
+fn render(sku: &str, levels: &StockLevels) -> HttpResponse {
+    let StockLevels { available, reserved, price_minor } = *levels;
     HttpResponse::Ok().json(StockView { sku, available, reserved, price_minor })
 }
 

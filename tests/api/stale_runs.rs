@@ -8,6 +8,7 @@ use order_service::actors::inventory::{
     CommitStock, GetStock, InventoryActor, InventoryErrorKind, OrderRevision, PriceChange, ReserveStock, SetStock,
 };
 use order_service::actors::supervision::{RestartPolicy, SupervisedChild};
+use order_service::bridge::JsonKv;
 use order_service::domain::{OrderItem, StockRecord};
 use order_service::metrics::Metrics;
 use order_service::telemetry::TraceContext;
@@ -20,15 +21,16 @@ use support::nats::NatsServer;
 const ORDER: &str = "0190b2a4-0000-7000-8000-000000000001";
 const SKU: &str = "SKU-STALE";
 
-/// A nats-server and an inventory actor on it with 10 of `SKU` available.
-async fn stocked_inventory() -> (NatsServer, Addr<InventoryActor>) {
+/// A nats-server and an inventory actor on it with 10 of `SKU` available,
+/// and the bucket it writes (to read the whole record, fences included).
+async fn stocked_inventory() -> (NatsServer, Addr<InventoryActor>, JsonKv<StockRecord>) {
     let nats = NatsServer::start().await;
     let handles = order_service::bridge::connect(&test_settings(nats.url())).await.expect("connect to NATS");
     let child = SupervisedChild::new("inventory", RestartPolicy::default(), Arc::new(Metrics::new()));
     let inventory = InventoryActor::new(handles.inventory.clone(), child).start();
     let set = SetStock { sku: SKU.into(), available: 10, price: PriceChange::Keep };
     inventory.send(set).await.expect("mailbox").expect("stock set");
-    (nats, inventory)
+    (nats, inventory, handles.inventory.clone())
 }
 
 fn run(token: u64, contested: bool) -> OrderRevision {
@@ -41,17 +43,13 @@ fn reserve(run: OrderRevision) -> ReserveStock {
 }
 
 async fn stock(inventory: &Addr<InventoryActor>) -> (u64, u64) {
-    let record = record(inventory).await;
-    (record.available, record.reserved)
-}
-
-async fn record(inventory: &Addr<InventoryActor>) -> StockRecord {
-    inventory.send(GetStock { sku: SKU.into() }).await.expect("mailbox").expect("read").expect("stocked")
+    let levels = inventory.send(GetStock { sku: SKU.into() }).await.expect("mailbox").expect("read").expect("stocked");
+    (levels.available, levels.reserved)
 }
 
 #[actix_web::test]
 async fn a_stale_run_cannot_reserve_again_after_a_newer_run_committed_the_order() {
-    let (_nats, inventory) = stocked_inventory().await;
+    let (_nats, inventory, _bucket) = stocked_inventory().await;
 
     // The newer run (order record revision 5, contested) reserves and sells.
     inventory.send(reserve(run(5, true))).await.expect("mailbox").expect("reserved");
@@ -73,13 +71,13 @@ async fn a_stale_run_cannot_reserve_again_after_a_newer_run_committed_the_order(
 
 #[actix_web::test]
 async fn an_uncontested_replay_is_idempotent_and_leaves_no_fence() {
-    let (_nats, inventory) = stocked_inventory().await;
+    let (_nats, inventory, bucket) = stocked_inventory().await;
 
     for _ in 0..2 {
         inventory.send(reserve(run(1, false))).await.expect("mailbox").expect("reserved");
     }
 
     assert_eq!(stock(&inventory).await, (8, 2));
-    let record = record(&inventory).await;
+    let record = bucket.get(SKU).await.expect("read").expect("stocked").value;
     assert!(record.fences.is_empty(), "{:?}", record.fences);
 }

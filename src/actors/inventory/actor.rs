@@ -15,7 +15,7 @@ use super::prices::{PriceBook, PriceMismatch};
 use super::store::StockStore;
 use crate::actors::supervision::{self, SupervisedChild};
 use crate::bridge::JsonKv;
-use crate::domain::{OrderItem, StockChange, StockRecord, StockStamp};
+use crate::domain::{OrderItem, StockChange, StockLevels, StockRecord, StockStamp};
 use crate::telemetry::TraceContext;
 use tracing::Instrument;
 
@@ -71,7 +71,7 @@ async fn apply(
     order_id: &str,
     revision: OrderRevision,
     change: impl Fn(&mut StockRecord, StockStamp) -> StockChange + 'static,
-) -> Result<(StockChange, StockRecord), InventoryError> {
+) -> Result<(StockChange, StockLevels), InventoryError> {
     let (outcome, record) = stock
         .modify(sku, move |r| match revision.at_now() {
             Some(now) => {
@@ -177,7 +177,7 @@ async fn settle(
     Ok(())
 }
 
-async fn set(stock: StockStore, prices: PriceBook, msg: SetStock) -> Result<StockRecord, InventoryError> {
+async fn set(stock: StockStore, prices: PriceBook, msg: SetStock) -> Result<StockLevels, InventoryError> {
     let (available, price) = (msg.available, msg.price);
     let (_, record) = stock
         .modify(&msg.sku, move |r| {
@@ -235,7 +235,7 @@ impl Handler<ConfirmStock> for InventoryActor {
 }
 
 impl Handler<SetStock> for InventoryActor {
-    type Result = ResponseFuture<Result<StockRecord, InventoryError>>;
+    type Result = ResponseFuture<Result<StockLevels, InventoryError>>;
 
     fn handle(&mut self, msg: SetStock, ctx: &mut Context<Self>) -> Self::Result {
         self.contain(ctx, set(self.stock.clone(), self.prices.clone(), msg))
@@ -252,11 +252,11 @@ impl Handler<CheckPrices> for InventoryActor {
 }
 
 impl Handler<GetStock> for InventoryActor {
-    type Result = ResponseFuture<Result<Option<StockRecord>, InventoryError>>;
+    type Result = ResponseFuture<Result<Option<StockLevels>, InventoryError>>;
 
     fn handle(&mut self, msg: GetStock, ctx: &mut Context<Self>) -> Self::Result {
         let stock = self.stock.clone();
-        self.contain(ctx, async move { Ok(stock.read(&msg.sku).await?.map(|v| v.value)) })
+        self.contain(ctx, async move { Ok(stock.read(&msg.sku).await?.map(|v| v.value.levels())) })
     }
 }
 

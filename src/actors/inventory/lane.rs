@@ -14,7 +14,7 @@ use tokio::sync::oneshot;
 
 use super::InventoryError;
 use super::store::Answer;
-use crate::domain::{StockChange, StockRecord, StockStep};
+use crate::domain::{StockChange, StockLevels, StockRecord, StockStep};
 
 /// A change of one record; called again if the batch is decided again.
 pub(super) type ChangeFn = Box<dyn FnMut(&mut StockRecord) -> StockChange>;
@@ -151,11 +151,11 @@ impl Batch {
         Outcomes { changes, write }
     }
 
-    /// Answers each change with its outcome and `record`; returns the
-    /// confirmations that were not written.
-    pub(super) fn answer(self, outcomes: Outcomes, record: &StockRecord) -> Vec<Confirmation> {
+    /// Answers each change with its outcome and the record's `levels`;
+    /// returns the confirmations that were not written.
+    pub(super) fn answer(self, outcomes: Outcomes, levels: StockLevels) -> Vec<Confirmation> {
         for (waiting, outcome) in self.waiting.into_iter().zip(outcomes.changes) {
-            let _ = waiting.reply.send(Ok((outcome, record.clone())));
+            let _ = waiting.reply.send(Ok((outcome, levels)));
         }
         match outcomes.write || self.force {
             true => Vec::new(),

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::domain::{FENCE_RETENTION_SECS, OrderItem, StockRecord, StockStamp, StockStep};
+use crate::domain::{FENCE_RETENTION_SECS, OrderItem, StockLevels, StockStamp, StockStep};
 use crate::telemetry::TraceContext;
 
 pub use super::error::{InventoryError, InventoryErrorKind};
@@ -94,7 +94,7 @@ pub struct ConfirmStock {
 
 /// Set the available stock of a SKU (holds are kept), and its list price.
 #[derive(Debug, actix::Message)]
-#[rtype(result = "Result<StockRecord, InventoryError>")]
+#[rtype(result = "Result<StockLevels, InventoryError>")]
 pub struct SetStock {
     pub sku: String,
     pub available: u64,
@@ -119,7 +119,7 @@ pub struct CheckPrices {
 
 /// Read a SKU's stock; `None` if it was never stocked.
 #[derive(Debug, actix::Message)]
-#[rtype(result = "Result<Option<StockRecord>, InventoryError>")]
+#[rtype(result = "Result<Option<StockLevels>, InventoryError>")]
 pub struct GetStock {
     pub sku: String,
 }

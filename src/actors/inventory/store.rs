@@ -33,7 +33,7 @@ use tokio::sync::oneshot;
 use super::lane::{Batch, Confirmation, Lanes, Waiting};
 use super::{InventoryError, InventoryErrorKind};
 use crate::bridge::{BridgeErrorKind, JsonKv, Versioned};
-use crate::domain::{StockChange, StockRecord, StockStep};
+use crate::domain::{StockChange, StockLevels, StockRecord, StockStep};
 
 /// CAS attempts per batch before reporting contention as a transient error.
 const MAX_CAS_ATTEMPTS: usize = 64;
@@ -41,8 +41,9 @@ const MAX_CAS_ATTEMPTS: usize = 64;
 /// How long a confirmation waits for another change to ride on.
 pub(super) const CONFIRM_DELAY: Duration = Duration::from_millis(500);
 
-/// One change's answer: its outcome and the record as written (or read).
-pub(super) type Answer = Result<(StockChange, StockRecord), InventoryError>;
+/// One change's answer: its outcome and the record's levels as written (or
+/// read).
+pub(super) type Answer = Result<(StockChange, StockLevels), InventoryError>;
 
 #[derive(Debug, Clone)]
 pub(super) struct StockStore {
@@ -126,7 +127,7 @@ impl StockStore {
             let outcomes = batch.apply(&mut record);
             if !outcomes.write {
                 if trusted {
-                    return batch.answer(outcomes, &record);
+                    return batch.answer(outcomes, record.levels());
                 }
                 continue; // re-decide on a fresh read
             }
@@ -136,8 +137,9 @@ impl StockStore {
             };
             match written {
                 Ok(revision) => {
-                    self.cache.borrow_mut().insert(sku.to_string(), Versioned { value: record.clone(), revision });
-                    return batch.answer(outcomes, &record);
+                    let rest = batch.answer(outcomes, record.levels());
+                    self.cache.borrow_mut().insert(sku.to_string(), Versioned { value: record, revision });
+                    return rest;
                 }
                 Err(e) if matches!(e.kind(), BridgeErrorKind::Conflict | BridgeErrorKind::AlreadyExists) => {
                     pause(attempt).await

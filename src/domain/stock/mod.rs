@@ -56,6 +56,16 @@ pub struct StockRecord {
     pub price_minor: Option<i64>,
 }
 
+/// The counters and price of a record, without its journal and fences:
+/// what a change's caller is told (cheap to copy however many orders are
+/// in flight).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StockLevels {
+    pub available: u64,
+    pub reserved: u64,
+    pub price_minor: Option<i64>,
+}
+
 /// Which step of an order changed this record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -114,6 +124,10 @@ pub enum StockChange {
 }
 
 impl StockRecord {
+    pub fn levels(&self) -> StockLevels {
+        StockLevels { available: self.available, reserved: self.reserved, price_minor: self.price_minor }
+    }
+
     /// Holds `quantity` for `order_id` unless it already holds stock here.
     pub fn reserve(&mut self, order_id: &str, quantity: u32, stamp: StockStamp) -> StockChange {
         if self.fences.get(order_id).is_some_and(|f| f.settled || f.token > stamp.token) {
