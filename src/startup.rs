@@ -203,10 +203,10 @@ fn start_services(
     let inv_child = SupervisedChild::new("inventory", policy, metrics.clone());
     let pay_child = SupervisedChild::new("payment", policy, metrics.clone());
     let tree = SupervisionTree::default().with(inv_child.clone()).with(pay_child.clone());
-    let stock = nats.inventory.clone();
+    let (stock, orders) = (nats.inventory.clone(), nats.orders.clone());
     let inventory = Supervisor::start(move |ctx: &mut actix::Context<InventoryActor>| {
         ctx.set_mailbox_capacity(capacity);
-        InventoryActor::new(stock, inv_child)
+        InventoryActor::new(stock, orders, inv_child)
     });
     let gateway = settings.payment.gateway().context("cannot build the payment HTTP client")?;
     let pay_metrics = metrics.clone();

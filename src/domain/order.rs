@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use time::OffsetDateTime;
 
-use super::{Currency, FailureReason, OrderStatus, PaymentRecord, TransitionError};
+use super::{Currency, FailureReason, OrderStatus, PaymentRecord, StockStep, TransitionError};
 
 /// Order identifier: a UUIDv7 (time-ordered), rendered lower-case hyphenated.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -140,6 +140,23 @@ pub enum Outcome {
 }
 
 impl Order {
+    /// The stock step whose outcome this record shows, so that the SKUs'
+    /// journal entries of that step are no longer needed (see
+    /// `domain::stock`); `None` when no entry may go. A no-token failure
+    /// from `PENDING` held nothing: its confirmation finds no entry.
+    pub fn stock_step_shown(&self) -> Option<StockStep> {
+        match (self.status, self.failure_reason) {
+            (OrderStatus::StockReserved | OrderStatus::PaymentCaptured | OrderStatus::Compensating, _) => {
+                Some(StockStep::Reserved)
+            }
+            (OrderStatus::Completed, _) => Some(StockStep::Committed),
+            (OrderStatus::Failed, Some(FailureReason::PaymentDeclined | FailureReason::PaymentTokenMissing)) => {
+                Some(StockStep::Released)
+            }
+            (OrderStatus::Pending | OrderStatus::Failed, _) => None,
+        }
+    }
+
     /// A new `PENDING` order.
     pub fn pending(
         order_id: OrderId,
@@ -241,6 +258,25 @@ mod tests {
         ];
         let now = OffsetDateTime::UNIX_EPOCH;
         Order::pending(OrderId::generate(), "c".into(), items, Currency::default(), "tok".into(), now)
+    }
+
+    #[test]
+    fn the_stock_step_shown_follows_the_status_and_the_failure_reason() {
+        let t = OffsetDateTime::UNIX_EPOCH;
+        let mut o = order();
+        assert_eq!(o.stock_step_shown(), None, "PENDING has not reserved yet");
+        o.advance(Outcome::Reserved, t).expect("reserve");
+        assert_eq!(o.stock_step_shown(), Some(StockStep::Reserved));
+        let mut declined = o.clone();
+        o.advance(Outcome::Captured { charge_id: "ch".into() }, t).expect("capture");
+        o.advance(Outcome::Completed, t).expect("complete");
+        assert_eq!(o.stock_step_shown(), Some(StockStep::Committed));
+        declined.advance(Outcome::Declined { detail: "no".into() }, t).expect("decline");
+        declined.advance(Outcome::Released, t).expect("release");
+        assert_eq!(declined.stock_step_shown(), Some(StockStep::Released));
+        let mut short = order();
+        short.advance(Outcome::OutOfStock { detail: "A".into() }, t).expect("short");
+        assert_eq!(short.stock_step_shown(), None, "an order that held nothing shows no step");
     }
 
     #[test]

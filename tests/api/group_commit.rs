@@ -12,7 +12,7 @@ use order_service::actors::inventory::{
 };
 use order_service::actors::supervision::{RestartPolicy, SupervisedChild};
 use order_service::bridge::{JsonKv, Versioned};
-use order_service::domain::{OrderItem, StockRecord, StockStep};
+use order_service::domain::{Currency, JournalEntry, Order, OrderId, OrderItem, Outcome, StockRecord, StockStep};
 use order_service::metrics::Metrics;
 use order_service::telemetry::TraceContext;
 use std::sync::Arc;
@@ -26,6 +26,7 @@ const SKU: &str = "SKU-HOT";
 struct Stock {
     inventory: Addr<InventoryActor>,
     kv: JsonKv<StockRecord>,
+    orders: JsonKv<Order>,
     _nats: NatsServer,
 }
 
@@ -34,13 +35,13 @@ async fn stocked(available: u64) -> Stock {
     let nats = NatsServer::start().await;
     let handles = order_service::bridge::connect(&test_settings(nats.url())).await.expect("connect to NATS");
     let child = SupervisedChild::new("inventory", RestartPolicy::default(), Arc::new(Metrics::new()));
-    let inventory = InventoryActor::new(handles.inventory.clone(), child).start();
+    let inventory = InventoryActor::new(handles.inventory.clone(), handles.orders.clone(), child).start();
     inventory
         .send(SetStock { sku: SKU.into(), available, price: PriceChange::Keep })
         .await
         .expect("mailbox")
         .expect("stock set");
-    Stock { inventory, kv: handles.inventory.clone(), _nats: nats }
+    Stock { inventory, kv: handles.inventory.clone(), orders: handles.orders.clone(), _nats: nats }
 }
 
 impl Stock {
@@ -175,4 +176,50 @@ async fn confirmed_holds_leave_the_stock_record_so_its_size_does_not_grow_with_o
     assert_eq!((record.available, record.reserved), (700, 300), "300 orders still hold stock");
     let bytes = serde_json::to_vec(&record).expect("json").len();
     assert!(bytes < 64, "{bytes} bytes for 300 holds");
+}
+
+/// The order record of `id` (one unit of `sku`) after `outcomes`.
+fn order_after(id: &str, sku: &str, outcomes: Vec<Outcome>) -> Order {
+    let items = vec![OrderItem { sku: sku.into(), quantity: 1, unit_price_minor: 1 }];
+    let now = time::OffsetDateTime::now_utc();
+    let id = OrderId::parse(id).expect("order id");
+    let mut order = Order::pending(id, "c".into(), items, Currency::default(), String::new(), now);
+    for outcome in outcomes {
+        order.advance(outcome, now).expect("transition");
+    }
+    order
+}
+
+#[actix_web::test]
+async fn a_lost_confirmation_is_swept_once_the_order_record_shows_its_step_and_only_then() {
+    let stock = stocked(10).await;
+    // An hour ago, by an instance that crashed: order 1 reserved and the
+    // crash came before its order write; order 2 was committed and the crash
+    // came before its confirmation. This instance has not written the SKU.
+    let (sku, still_pending, completed) = ("SKU-LEFT", order_id(1), order_id(2));
+    let at = time::OffsetDateTime::now_utc().unix_timestamp() - 3_600;
+    let mut record = StockRecord { available: 8, reserved: 1, ..Default::default() };
+    record.journal.insert(still_pending.clone(), JournalEntry { step: StockStep::Reserved, quantity: 1, at });
+    record.journal.insert(completed.clone(), JournalEntry { step: StockStep::Committed, quantity: 1, at });
+    stock.kv.create(sku, &record).await.expect("journal written");
+    stock.orders.put(&still_pending, &order_after(&still_pending, sku, vec![])).await.expect("order 1");
+    let paid = vec![Outcome::Reserved, Outcome::Captured { charge_id: "ch".into() }, Outcome::Completed];
+    let done = order_after(&completed, sku, paid);
+    stock.orders.put(&completed, &done).await.expect("order 2");
+
+    // This instance's first write of the SKU sweeps it.
+    let another = reserve(&order_id(3), &[(sku, 1)], run(1, false));
+    assert!(matches!(stock.inventory.send(another).await.expect("mailbox"), Ok(Reservation::Reserved)));
+
+    let record = eventually(
+        || async {
+            let record = stock.record(sku).await.value;
+            (!record.journal.contains_key(&completed)).then_some(record)
+        },
+        Duration::from_secs(10),
+    )
+    .await;
+    let left: Vec<&String> = record.journal.keys().collect();
+    assert_eq!(left, [&still_pending, &order_id(3)], "a PENDING order's entry is still needed");
+    assert_eq!((record.available, record.reserved), (7, 2), "confirmations change no stock");
 }

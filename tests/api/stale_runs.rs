@@ -27,7 +27,7 @@ async fn stocked_inventory() -> (NatsServer, Addr<InventoryActor>, JsonKv<StockR
     let nats = NatsServer::start().await;
     let handles = order_service::bridge::connect(&test_settings(nats.url())).await.expect("connect to NATS");
     let child = SupervisedChild::new("inventory", RestartPolicy::default(), Arc::new(Metrics::new()));
-    let inventory = InventoryActor::new(handles.inventory.clone(), child).start();
+    let inventory = InventoryActor::new(handles.inventory.clone(), handles.orders.clone(), child).start();
     let set = SetStock { sku: SKU.into(), available: 10, price: PriceChange::Keep };
     inventory.send(set).await.expect("mailbox").expect("stock set");
     (nats, inventory, handles.inventory.clone())

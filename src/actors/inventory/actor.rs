@@ -15,7 +15,7 @@ use super::prices::{PriceBook, PriceMismatch};
 use super::store::StockStore;
 use crate::actors::supervision::{self, SupervisedChild};
 use crate::bridge::JsonKv;
-use crate::domain::{OrderItem, StockChange, StockLevels, StockRecord, StockStamp};
+use crate::domain::{Order, OrderItem, StockChange, StockLevels, StockRecord, StockStamp};
 use crate::telemetry::TraceContext;
 use tracing::Instrument;
 
@@ -27,8 +27,10 @@ pub struct InventoryActor {
 }
 
 impl InventoryActor {
-    pub fn new(stock: JsonKv<StockRecord>, child: Arc<SupervisedChild>) -> Self {
-        Self { stock: StockStore::new(stock), prices: PriceBook::default(), child }
+    /// The writer of the stock records in `stock`; `orders` is read to
+    /// sweep journal entries whose confirmation was lost.
+    pub fn new(stock: JsonKv<StockRecord>, orders: JsonKv<Order>, child: Arc<SupervisedChild>) -> Self {
+        Self { stock: StockStore::new(stock, orders), prices: PriceBook::default(), child }
     }
 
     /// Answers with `fut`, a panic in it contained (see

@@ -8,6 +8,7 @@ mod lane;
 mod messages;
 mod prices;
 mod store;
+mod sweep;
 
 pub use actor::InventoryActor;
 pub use messages::{

@@ -14,7 +14,8 @@
 //!
 //! Confirmations (see `domain::stock`) change no stock: they wait in the
 //! lane and ride on its next write. With nothing else to write, the lane
-//! writes them alone after [`CONFIRM_DELAY`].
+//! writes them alone after [`CONFIRM_DELAY`]. Confirmations that were lost
+//! are found by the sweep (`sweep`), which runs after a SKU's writes.
 //!
 //! The cache remembers the last record and revision this process wrote or
 //! read, so the usual batch is one KV write and no read. It is only a
@@ -31,9 +32,10 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use super::lane::{Batch, Confirmation, Lanes, Waiting};
+use super::sweep::Sweeper;
 use super::{InventoryError, InventoryErrorKind};
 use crate::bridge::{BridgeErrorKind, JsonKv, Versioned};
-use crate::domain::{StockChange, StockLevels, StockRecord, StockStep};
+use crate::domain::{Order, StockChange, StockLevels, StockRecord, StockStep};
 
 /// CAS attempts per batch before reporting contention as a transient error.
 const MAX_CAS_ATTEMPTS: usize = 64;
@@ -50,11 +52,14 @@ pub(super) struct StockStore {
     kv: JsonKv<StockRecord>,
     cache: Rc<RefCell<HashMap<String, Versioned<StockRecord>>>>,
     lanes: Lanes,
+    sweeper: Rc<Sweeper>,
 }
 
 impl StockStore {
-    pub(super) fn new(kv: JsonKv<StockRecord>) -> Self {
-        Self { kv, cache: Rc::default(), lanes: Lanes::default() }
+    /// Stock records in `kv`; leftover journal entries are checked against
+    /// the order records in `orders`.
+    pub(super) fn new(kv: JsonKv<StockRecord>, orders: JsonKv<Order>) -> Self {
+        Self { kv, cache: Rc::default(), lanes: Lanes::default(), sweeper: Rc::new(Sweeper::new(orders)) }
     }
 
     /// Reads `sku` from KV (and refreshes the cache).
@@ -85,7 +90,8 @@ impl StockStore {
 
     /// Drops `order_id`'s journal entry of `step` from `sku` with the SKU's
     /// next write (at the latest after [`CONFIRM_DELAY`]). Fire and forget:
-    /// a lost confirmation leaves an entry that costs bytes, not stock.
+    /// a lost confirmation leaves an entry that costs bytes, not stock,
+    /// until the sweep finds it.
     pub(super) fn confirm(&self, sku: &str, order_id: String, step: StockStep) {
         if self.lanes.confirm(sku, order_id, step) {
             let store = self.clone();
@@ -138,6 +144,7 @@ impl StockStore {
             match written {
                 Ok(revision) => {
                     let rest = batch.answer(outcomes, record.levels());
+                    self.sweep(sku, &record);
                     self.cache.borrow_mut().insert(sku.to_string(), Versioned { value: record, revision });
                     return rest;
                 }
@@ -152,6 +159,29 @@ impl StockStore {
         }
         batch
             .fail(InventoryError::with_source(InventoryErrorKind::Unavailable, format!("too much contention on {sku}")))
+    }
+
+    /// Confirms the leftover journal entries of `record` whose orders show
+    /// their step, if `sku` is due a sweep (see `sweep`). In the background.
+    fn sweep(&self, sku: &str, record: &StockRecord) {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let due = self.sweeper.due(sku, record, now);
+        if due.is_empty() {
+            return;
+        }
+        let (store, sku) = (self.clone(), sku.to_string());
+        actix::spawn(async move {
+            let mut confirmed = 0;
+            for (order_id, step) in due {
+                if store.sweeper.shows(&order_id, step).await {
+                    store.confirm(&sku, order_id, step);
+                    confirmed += 1;
+                }
+            }
+            if confirmed > 0 {
+                tracing::info!(sku, confirmed, "leftover stock journal entries confirmed");
+            }
+        });
     }
 }
 

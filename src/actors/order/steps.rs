@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use super::{SagaDeps, SagaError, SagaErrorKind};
 use crate::actors::inventory::{CommitStock, ConfirmStock, OrderRevision, ReleaseStock, Reservation, ReserveStock};
 use crate::actors::payment::{ChargeRequest, PaymentOutcome};
-use crate::domain::{FailureReason, Order, OrderStatus, Outcome, StockStep};
+use crate::domain::{Order, OrderStatus, Outcome};
 use crate::telemetry::TraceContext;
 
 /// Runs the step for the order's current status. The payment step is not
@@ -52,20 +52,10 @@ fn skus(order: &Order) -> Vec<String> {
 /// Tells the inventory that `order`'s record (as stored) shows the outcome
 /// of its last stock step, so the SKUs' journal entries for it can go with
 /// their next writes (see `domain::stock`). Fire and forget: a lost
-/// confirmation costs bytes in a stock record, never stock.
+/// confirmation costs bytes in a stock record, never stock, until the
+/// inventory's sweep confirms it from the order record.
 pub(super) fn confirm_stock(deps: &SagaDeps, order: &Order) {
-    let step = match (order.status, order.failure_reason) {
-        (OrderStatus::StockReserved | OrderStatus::PaymentCaptured | OrderStatus::Compensating, _) => {
-            StockStep::Reserved
-        }
-        (OrderStatus::Completed, _) => StockStep::Committed,
-        // After COMPENSATING (a no-token failure from PENDING held nothing:
-        // its confirmation finds no entry).
-        (OrderStatus::Failed, Some(FailureReason::PaymentDeclined | FailureReason::PaymentTokenMissing)) => {
-            StockStep::Released
-        }
-        (OrderStatus::Pending | OrderStatus::Failed, _) => return,
-    };
+    let Some(step) = order.stock_step_shown() else { return };
     deps.inventory.do_send(ConfirmStock { order_id: order.order_id.to_string(), skus: skus(order), step });
 }
 

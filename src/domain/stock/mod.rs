@@ -188,6 +188,15 @@ impl StockRecord {
         }
     }
 
+    /// Journal entries written at or before `at` (Unix seconds), oldest
+    /// first, at most `limit`: confirmations that are late or were lost.
+    pub fn entries_before(&self, at: i64, limit: usize) -> Vec<(String, StockStep)> {
+        let mut old: Vec<(i64, &String, StockStep)> =
+            self.journal.iter().filter(|(_, e)| e.at <= at).map(|(id, e)| (e.at, id, e.step)).collect();
+        old.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        old.into_iter().take(limit).map(|(_, id, step)| (id.clone(), step)).collect()
+    }
+
     /// Drops fences older than [`FENCE_RETENTION_SECS`] whose order has no
     /// journal entry here, then the oldest settled ones beyond [`MAX_FENCES`].
     pub fn prune(&mut self, now: i64) {

@@ -177,3 +177,18 @@ fn given_a_contested_release_confirmed_away_when_another_run_releases_at_the_sam
     assert_eq!(s.commit("o1", 3, contested(3)), StockChange::AlreadyDone);
     assert_eq!((s.available, s.reserved), (5, 0));
 }
+
+#[test]
+fn entries_before_lists_only_old_entries_oldest_first_and_at_most_the_limit() {
+    let mut s = stock(10);
+    s.reserve("new", 1, StockStamp { now: 2_000, ..stamp(1) });
+    s.reserve("old", 1, StockStamp { now: 900, ..stamp(1) });
+    s.reserve("older", 1, StockStamp { now: 800, ..stamp(1) });
+    s.commit("older", 1, StockStamp { now: 850, ..stamp(2) });
+
+    assert_eq!(
+        s.entries_before(1_000, 10),
+        [("older".to_string(), StockStep::Committed), ("old".to_string(), StockStep::Reserved)]
+    );
+    assert_eq!(s.entries_before(1_000, 1), [("older".to_string(), StockStep::Committed)]);
+}
