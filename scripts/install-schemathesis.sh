@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the pinned schemathesis (API fuzzer, PyPI) and its pinned
-# dependencies (scripts/schemathesis.lock: exact versions) into
+# dependencies (scripts/schemathesis.lock: exact versions, and the sha256 of
+# every wheel pip may pick, checked with --require-hashes) into
 # .tools/schemathesis with `pip install --target`: no virtualenv, nothing
 # installed into any Python environment. Idempotent: reinstalls only when
 # the lock file changed. Prints the path of the `st` launcher last.
 #
 # To bump: in a scratch venv `pip install schemathesis==X.Y.Z`, then
-# `pip freeze > scripts/schemathesis.lock` (and check the licenses).
+# `pip freeze | scripts/lock-schemathesis.py > scripts/schemathesis.lock`
+# (and check the licenses).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,11 +24,11 @@ fi
 
 "$python" -m pip --version >/dev/null 2>&1 ||
     { echo "error: pip not available for $python (Debian: apt-get install python3-pip)" >&2; exit 1; }
-echo "installing schemathesis ($(grep -i '^schemathesis==' "$lock")) into $dest" >&2
+echo "installing schemathesis ($(grep -io '^schemathesis==[^ ]*' "$lock")) into $dest" >&2
 rm -rf "$dest"
 mkdir -p "$dest"
 "$python" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps --only-binary=:all: \
-    --target "$dest/lib" -r "$lock" >&2
+    --require-hashes --target "$dest/lib" -r "$lock" >&2
 cat >"$launcher" <<LAUNCHER
 #!/usr/bin/env bash
 PYTHONPATH="$dest/lib" exec "$python" -m schemathesis.cli "\$@"
