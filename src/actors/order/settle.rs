@@ -25,9 +25,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::{SagaDeps, SagaError};
-use crate::actors::inventory::{OrderRevision, ReleaseStock};
-use crate::bridge::{BridgeError, DeadLetter, DeadLetterActor, HeldDelivery};
-use crate::domain::{OrderId, OrderStatus};
+use crate::actors::inventory::{InventoryActor, OrderRevision, ReleaseStock};
+use crate::bridge::{BridgeError, DeadLetter, DeadLetterActor, HeldDelivery, JsonKv};
+use crate::domain::{Order, OrderId, OrderStatus};
 use crate::metrics::Metrics;
 use crate::ops::PoolStats;
 use crate::shutdown::{SHUTDOWN_NAK_DELAY, Stopping};
@@ -63,7 +63,7 @@ pub(super) async fn after_run(
             true => format!("max deliveries ({}) reached; last error: {error}", settings.max_deliver),
             false => format!("permanent error, not retried: {error}"),
         };
-        match Box::pin(release_holds(deps, order_id)).await {
+        match Box::pin(release_holds(&deps.orders, &deps.inventory, order_id)).await {
             Ok(()) => {}
             // Deliveries are left: the next one tries again (JetStream does
             // not redeliver past MAX_DELIVER, so the last one dead-letters
@@ -95,8 +95,12 @@ fn log_settle(result: Result<(), BridgeError>, order_id: &OrderId) {
 /// Releases the stock holds of an order about to be dead-lettered, if it
 /// has not been charged (see the module doc). Idempotent: a release finds
 /// no hold the second time.
-async fn release_holds(deps: &SagaDeps, order_id: &OrderId) -> Result<(), SagaError> {
-    let Some(current) = deps.orders.get(order_id.as_str()).await? else {
+async fn release_holds(
+    orders: &JsonKv<Order>,
+    inventory: &Addr<InventoryActor>,
+    order_id: &OrderId,
+) -> Result<(), SagaError> {
+    let Some(current) = orders.get(order_id.as_str()).await? else {
         return Ok(());
     };
     if !matches!(current.value.status, OrderStatus::Pending | OrderStatus::Compensating) {
@@ -108,7 +112,7 @@ async fn release_holds(deps: &SagaDeps, order_id: &OrderId) -> Result<(), SagaEr
     let may_reserve_again = current.value.status == OrderStatus::Pending;
     let (order_id_text, trace) = (order_id.to_string(), TraceContext::current());
     let release = ReleaseStock { order_id: order_id_text, revision, items, may_reserve_again, trace };
-    deps.inventory.send(release).await?.map_err(SagaError::from)?;
+    inventory.send(release).await?.map_err(SagaError::from)?;
     tracing::info!(%order_id, status = %current.value.status, "holds released before dead-lettering");
     Ok(())
 }
@@ -161,5 +165,96 @@ mod tests {
         assert_eq!(retry_delay(1), Duration::from_secs(1));
         assert_eq!(retry_delay(3), Duration::from_secs(4));
         assert_eq!(retry_delay(50), MAX_NAK_DELAY);
+    }
+
+    mod release_before_dead_lettering {
+        use actix::Actor;
+        use time::OffsetDateTime;
+
+        use super::*;
+        use crate::actors::inventory::{GetStock, PriceChange, Reservation, ReserveStock, SetStock};
+        use crate::actors::supervision::{RestartPolicy, SupervisedChild};
+        use crate::config::Settings;
+        use crate::domain::{Currency, OrderItem, Outcome};
+        use support::nats::NatsServer;
+
+        const SKUS: [&str; 2] = ["SKU-A", "SKU-B"];
+
+        struct Setup {
+            orders: JsonKv<Order>,
+            inventory: Addr<InventoryActor>,
+            _nats: NatsServer,
+        }
+
+        /// A real broker with 10 of each SKU and an order holding 3 of each,
+        /// its record left at `PENDING` (the reservation's record write never
+        /// happened) and then advanced by `outcomes`.
+        async fn order_holding_stock(outcomes: Vec<Outcome>) -> (Setup, OrderId) {
+            let nats = NatsServer::start().await;
+            let mut settings = Settings::default();
+            settings.nats.url = nats.url().to_string();
+            let handles = crate::bridge::connect(&settings).await.expect("connect to NATS");
+            let child = SupervisedChild::new("inventory", RestartPolicy::default(), Arc::new(Metrics::new()));
+            let inventory = InventoryActor::new(handles.inventory.clone(), handles.orders.clone(), child).start();
+            let items: Vec<OrderItem> =
+                SKUS.iter().map(|sku| OrderItem { sku: (*sku).into(), quantity: 3, unit_price_minor: 100 }).collect();
+            for sku in SKUS {
+                let set = SetStock { sku: sku.into(), available: 10, price: PriceChange::Keep };
+                inventory.send(set).await.expect("mailbox").expect("stock set");
+            }
+            let now = OffsetDateTime::now_utc();
+            let mut order =
+                Order::pending(OrderId::generate(), "c".into(), items.clone(), Currency::default(), "t".into(), now);
+            let id = order.order_id.clone();
+            let revision = handles.orders.create(id.as_str(), &order).await.expect("order record");
+            let run = OrderRevision { token: revision, contested: false, loaded_at: Instant::now() };
+            let reserve =
+                ReserveStock { order_id: id.to_string(), revision: run, items, trace: TraceContext::default() };
+            let reserved = inventory.send(reserve).await.expect("mailbox").expect("reserve");
+            assert!(matches!(reserved, Reservation::Reserved));
+            for outcome in outcomes {
+                order.advance(outcome, now).expect("transition");
+            }
+            handles.orders.put(id.as_str(), &order).await.expect("order record advanced");
+            (Setup { orders: handles.orders.clone(), inventory, _nats: nats }, id)
+        }
+
+        async fn levels(setup: &Setup) -> Vec<(u64, u64)> {
+            let mut all = Vec::new();
+            for sku in SKUS {
+                let levels = setup.inventory.send(GetStock { sku: sku.into() }).await.expect("mailbox");
+                let levels = levels.expect("read").expect("stocked");
+                all.push((levels.available, levels.reserved));
+            }
+            all
+        }
+
+        #[actix_web::test]
+        async fn an_uncharged_pending_order_gives_its_holds_back_and_can_reserve_again() {
+            let (setup, id) = order_holding_stock(vec![]).await;
+            assert_eq!(levels(&setup).await, [(7, 3), (7, 3)]);
+
+            release_holds(&setup.orders, &setup.inventory, &id).await.expect("released");
+
+            assert_eq!(levels(&setup).await, [(10, 0), (10, 0)]);
+            // Released as "may reserve again": a replay's reservation is not refused.
+            let current = setup.orders.get(id.as_str()).await.expect("read").expect("order");
+            let run = OrderRevision { token: current.revision, contested: false, loaded_at: Instant::now() };
+            let items = current.value.items.clone();
+            let replay =
+                ReserveStock { order_id: id.to_string(), revision: run, items, trace: TraceContext::default() };
+            let reserved = setup.inventory.send(replay).await.expect("mailbox").expect("reserve again");
+            assert!(matches!(reserved, Reservation::Reserved));
+            assert_eq!(levels(&setup).await, [(7, 3), (7, 3)]);
+        }
+
+        #[actix_web::test]
+        async fn an_order_that_may_have_been_charged_keeps_its_holds() {
+            let (setup, id) = order_holding_stock(vec![Outcome::Reserved]).await;
+
+            release_holds(&setup.orders, &setup.inventory, &id).await.expect("nothing to do");
+
+            assert_eq!(levels(&setup).await, [(7, 3), (7, 3)], "STOCK_RESERVED: the payment outcome is unknown");
+        }
     }
 }
