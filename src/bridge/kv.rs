@@ -19,21 +19,27 @@ use std::sync::Arc;
 
 use super::{BridgeError, BridgeErrorKind};
 
+/// The JetStream API error somewhere in `error`'s chain, if any.
+fn api_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a async_nats::jetstream::Error> {
+    let mut next = Some(error);
+    while let Some(e) = next {
+        if let Some(js) = e.downcast_ref::<async_nats::jetstream::Error>() {
+            return Some(js);
+        }
+        next = e.source();
+    }
+    None
+}
+
 /// Whether a write failed because another write got there first. On a
 /// clustered stream two racing writes at the same revision get error 10164
 /// ("wrong last sequence", raced), which async-nats 0.51 reports as `Other`
 /// rather than as a revision conflict; 10071 is the plain stale case.
 fn lost_race(error: &(dyn std::error::Error + 'static)) -> bool {
-    let mut next = Some(error);
-    while let Some(e) = next {
-        if let Some(js) = e.downcast_ref::<async_nats::jetstream::Error>() {
-            let code = js.error_code();
-            return code == ErrorCode::STREAM_WRONG_LAST_SEQUENCE
-                || code == ErrorCode::STREAM_WRONG_LAST_SEQUENCE_CONSTANT;
-        }
-        next = e.source();
-    }
-    false
+    api_error(error).is_some_and(|js| {
+        let code = js.error_code();
+        code == ErrorCode::STREAM_WRONG_LAST_SEQUENCE || code == ErrorCode::STREAM_WRONG_LAST_SEQUENCE_CONSTANT
+    })
 }
 
 /// JetStream API errors that mean this exact request can never succeed:
@@ -53,14 +59,7 @@ const PERMANENT_CODES: [ErrorCode; 5] = [
 /// Whether the server refused the request for good: status 403
 /// (forbidden) or one of [`PERMANENT_CODES`]. Check [`lost_race`] first.
 fn refused(error: &(dyn std::error::Error + 'static)) -> bool {
-    let mut next = Some(error);
-    while let Some(e) = next {
-        if let Some(js) = e.downcast_ref::<async_nats::jetstream::Error>() {
-            return is_permanent(js.code(), js.error_code());
-        }
-        next = e.source();
-    }
-    false
+    api_error(error).is_some_and(|js| is_permanent(js.code(), js.error_code()))
 }
 
 fn is_permanent(status: usize, code: ErrorCode) -> bool {

@@ -74,7 +74,7 @@ async fn apply(
     revision: OrderRevision,
     change: impl Fn(&mut StockRecord, StockStamp) -> StockChange + 'static,
 ) -> Result<(StockChange, StockLevels), InventoryError> {
-    let (outcome, record) = stock
+    let (outcome, levels) = stock
         .modify(sku, move |r| match revision.at_now() {
             Some(now) => {
                 r.prune(now.now);
@@ -88,7 +88,7 @@ async fn apply(
             InventoryErrorKind::Superseded,
             format!("a newer run of order {order_id} owns its stock of {sku} (or this run is too old)"),
         )),
-        _ => Ok((outcome, record)),
+        _ => Ok((outcome, levels)),
     }
 }
 
@@ -104,8 +104,8 @@ async fn reserve(stock: StockStore, msg: ReserveStock) -> Result<Reservation, In
             apply(&stock, &item.sku, &msg.order_id, msg.revision, move |r, stamp| r.reserve(&id, quantity, stamp))
                 .await;
         let (answer, failed_may_hold) = match held {
-            Ok((StockChange::Insufficient, record)) => {
-                let (sku, available, wanted) = (item.sku.clone(), record.available, item.quantity);
+            Ok((StockChange::Insufficient, levels)) => {
+                let (sku, available, wanted) = (item.sku.clone(), levels.available, item.quantity);
                 (Ok(Reservation::OutOfStock { sku, available, wanted }), false)
             }
             Ok(_) => continue,
@@ -181,7 +181,7 @@ async fn settle(
 
 async fn set(stock: StockStore, prices: PriceBook, msg: SetStock) -> Result<StockLevels, InventoryError> {
     let (available, price) = (msg.available, msg.price);
-    let (_, record) = stock
+    let (_, levels) = stock
         .modify(&msg.sku, move |r| {
             r.available = available;
             match price {
@@ -192,8 +192,8 @@ async fn set(stock: StockStore, prices: PriceBook, msg: SetStock) -> Result<Stoc
             StockChange::Applied
         })
         .await?;
-    prices.remember(&msg.sku, record.price_minor);
-    Ok(record)
+    prices.remember(&msg.sku, levels.price_minor);
+    Ok(levels)
 }
 
 impl Handler<ReserveStock> for InventoryActor {
